@@ -1,0 +1,55 @@
+"""numpy broadcasting, in reverse: the one place cotangents are summed back to a shape.
+
+Elementwise rules never deal with broadcasting themselves (HIPS autograd's ``unbroadcast``):
+the engine hands every cotangent of a broadcasting function to :func:`unbroadcast`, and every
+tangent to :func:`broadcast_tangent`. Both use numpy calls only, so they can be traced again
+for higher derivatives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["broadcast_tangent", "shape_of", "unbroadcast"]
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """The shape of an array, scalar or traced value."""
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
+
+
+def unbroadcast(x_bar: Any, like: Any) -> Any:
+    """Sum the cotangent ``x_bar`` down to the shape of ``like``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unbroadcast(np.ones((3, 2)), np.zeros((1, 2))).tolist()
+    [[3.0, 3.0]]
+    >>> float(unbroadcast(np.ones(4), 2.0))
+    4.0
+    """
+    shape = shape_of(like)
+    have = shape_of(x_bar)
+    if have == shape:
+        return x_bar
+    lead = len(have) - len(shape)
+    if lead > 0:
+        x_bar = np.sum(x_bar, axis=tuple(range(lead)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and shape_of(x_bar)[i] != 1)
+    if ones:
+        x_bar = np.sum(x_bar, axis=ones, keepdims=True)
+    if shape_of(x_bar) != shape:  # a scalar cotangent for an array input
+        x_bar = np.broadcast_to(x_bar, shape)
+    return x_bar
+
+
+def broadcast_tangent(y_dot: Any, y: Any) -> Any:
+    """Broadcast a tangent contribution up to the output's shape."""
+    shape = shape_of(y)
+    if shape_of(y_dot) == shape:
+        return y_dot
+    return np.broadcast_to(y_dot, shape)
