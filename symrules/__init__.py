@@ -6,8 +6,7 @@ symbolic feature (:class:`Integrand`, :func:`integrand`, :func:`symbolic_rule`) 
 
 from __future__ import annotations
 
-from typing import Any
-
+from . import finite_differences, testing
 from . import numpy_rules as _numpy_rules  # noqa: F401  (registers the numpy table)
 from .errors import (
     FieldsError,
@@ -37,6 +36,7 @@ __all__ = [
     "UnsupportedFunctionError",
     "ZeroTangent",
     "fields",
+    "finite_differences",
     "frule",
     "grad",
     "hessian",
@@ -48,6 +48,7 @@ __all__ = [
     "register_rrule",
     "rrule",
     "rrule_via_ad",
+    "testing",
     "value_and_grad",
     "vjp",
     "with_fields",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["broadcast_tangent", "shape_of", "unbroadcast"]
+__all__ = ["ShapeOnly", "broadcast_tangent", "shape_of", "unbroadcast"]
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
@@ -53,3 +53,28 @@ def broadcast_tangent(y_dot: Any, y: Any) -> Any:
     if shape_of(y_dot) == shape:
         return y_dot
     return np.broadcast_to(y_dot, shape)
+
+
+class ShapeOnly:
+    """Stands in for an array whose values a pullback does not need: its shape and dtype.
+
+    The tape keeps these instead of the arrays, so intermediates are freed as soon as the
+    forward pass is done with them (what JAX calls saving only the residuals).
+    """
+
+    __slots__ = ("dtype", "shape")
+
+    def __init__(self, x: Any) -> None:
+        self.shape = shape_of(x)
+        self.dtype = getattr(x, "dtype", None)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def __repr__(self) -> str:
+        return f"ShapeOnly({self.shape})"

@@ -191,7 +191,8 @@ def replace_leaves(obj: Any, new: dict[Path, Any]) -> Any:
     unknown = [k for k in grouped if k not in kids]
     if unknown:
         raise FieldsError(
-            f"{type(obj).__name__} has no field {unknown[0]!r}; its fields are {list(kids)}"
+            f"{getattr(obj, '__qualname__', None) or type(obj).__name__} has no field "
+            f"{unknown[0]!r}; its fields are {list(kids)}"
         )
     updated = {k: replace_leaves(kids[k], sub) for k, sub in grouped.items()}
     return _rebuild(obj, updated)

@@ -11,6 +11,7 @@ for higher derivatives. Functions whose derivative is zero or undefined everywhe
 
 from __future__ import annotations
 
+import inspect
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -32,60 +33,57 @@ def _safe_log(x: Any) -> Any:
     return np.log(np.where(x > 0, x, 1.0))
 
 
-# partial derivatives of elementwise functions: d(y, *args) -> dy/dx_i; +1/-1 are constants
+# Partial derivatives of elementwise functions, dy/dx_i, one per argument; +1/-1 are
+# constants. A partial names what it reads: y (the output), x (a unary function's argument),
+# a and b (a binary function's). The tape keeps only those values (its residuals).
 _ELEMENTWISE: dict[Any, tuple[Any, ...]] = {
     np.add: (1, 1),
     np.subtract: (1, -1),
-    np.multiply: (lambda y, a, b: b, lambda y, a, b: a),
-    np.true_divide: (lambda y, a, b: 1.0 / b, lambda y, a, b: -y / b),
+    np.multiply: (lambda b: b, lambda a: a),
+    np.true_divide: (lambda b: 1.0 / b, lambda y, b: -y / b),
     np.negative: (-1,),
     np.positive: (1,),
-    np.power: (
-        lambda y, a, b: b * np.power(a, b - 1),
-        lambda y, a, b: y * _safe_log(a),
-    ),
-    np.square: (lambda y, x: 2.0 * x,),
-    np.reciprocal: (lambda y, x: -y * y,),
-    np.sqrt: (lambda y, x: 0.5 / y,),
-    np.cbrt: (lambda y, x: 1.0 / (3.0 * y * y),),
-    np.exp: (lambda y, x: y,),
-    np.exp2: (lambda y, x: y * _LOG2,),
-    np.expm1: (lambda y, x: y + 1.0,),
-    np.log: (lambda y, x: 1.0 / x,),
-    np.log2: (lambda y, x: 1.0 / (x * _LOG2),),
-    np.log10: (lambda y, x: 1.0 / (x * _LOG10),),
-    np.log1p: (lambda y, x: 1.0 / (1.0 + x),),
-    np.sin: (lambda y, x: np.cos(x),),
-    np.cos: (lambda y, x: -np.sin(x),),
-    np.tan: (lambda y, x: 1.0 + y * y,),
-    np.arcsin: (lambda y, x: 1.0 / np.sqrt(1.0 - x * x),),
-    np.arccos: (lambda y, x: -1.0 / np.sqrt(1.0 - x * x),),
-    np.arctan: (lambda y, x: 1.0 / (1.0 + x * x),),
-    np.arctan2: (
-        lambda y, a, b: b / (a * a + b * b),
-        lambda y, a, b: -a / (a * a + b * b),
-    ),
-    np.hypot: (lambda y, a, b: a / y, lambda y, a, b: b / y),
-    np.sinh: (lambda y, x: np.cosh(x),),
-    np.cosh: (lambda y, x: np.sinh(x),),
-    np.tanh: (lambda y, x: 1.0 - y * y,),
-    np.arcsinh: (lambda y, x: 1.0 / np.sqrt(x * x + 1.0),),
-    np.arccosh: (lambda y, x: 1.0 / np.sqrt(x * x - 1.0),),
-    np.arctanh: (lambda y, x: 1.0 / (1.0 - x * x),),
-    np.absolute: (lambda y, x: np.sign(x),),
-    np.fabs: (lambda y, x: np.sign(x),),
+    np.power: (lambda a, b: b * np.power(a, b - 1), lambda y, a: y * _safe_log(a)),
+    np.square: (lambda x: 2.0 * x,),
+    np.reciprocal: (lambda y: -y * y,),
+    np.sqrt: (lambda y: 0.5 / y,),
+    np.cbrt: (lambda y: 1.0 / (3.0 * y * y),),
+    np.exp: (lambda y: y,),
+    np.exp2: (lambda y: y * _LOG2,),
+    np.expm1: (lambda y: y + 1.0,),
+    np.log: (lambda x: 1.0 / x,),
+    np.log2: (lambda x: 1.0 / (x * _LOG2),),
+    np.log10: (lambda x: 1.0 / (x * _LOG10),),
+    np.log1p: (lambda x: 1.0 / (1.0 + x),),
+    np.sin: (lambda x: np.cos(x),),
+    np.cos: (lambda x: -np.sin(x),),
+    np.tan: (lambda y: 1.0 + y * y,),
+    np.arcsin: (lambda x: 1.0 / np.sqrt(1.0 - x * x),),
+    np.arccos: (lambda x: -1.0 / np.sqrt(1.0 - x * x),),
+    np.arctan: (lambda x: 1.0 / (1.0 + x * x),),
+    np.arctan2: (lambda a, b: b / (a * a + b * b), lambda a, b: -a / (a * a + b * b)),
+    np.hypot: (lambda y, a: a / y, lambda y, b: b / y),
+    np.sinh: (lambda x: np.cosh(x),),
+    np.cosh: (lambda x: np.sinh(x),),
+    np.tanh: (lambda y: 1.0 - y * y,),
+    np.arcsinh: (lambda x: 1.0 / np.sqrt(x * x + 1.0),),
+    np.arccosh: (lambda x: 1.0 / np.sqrt(x * x - 1.0),),
+    np.arctanh: (lambda x: 1.0 / (1.0 - x * x),),
+    np.absolute: (lambda x: np.sign(x),),
+    np.fabs: (lambda x: np.sign(x),),
     # ties share the derivative equally, as in JAX
-    np.maximum: (
-        lambda y, a, b: (a > b) + 0.5 * (a == b),
-        lambda y, a, b: (a < b) + 0.5 * (a == b),
-    ),
-    np.minimum: (
-        lambda y, a, b: (a < b) + 0.5 * (a == b),
-        lambda y, a, b: (a > b) + 0.5 * (a == b),
-    ),
+    np.maximum: (lambda a, b: (a > b) + 0.5 * (a == b), lambda a, b: (a < b) + 0.5 * (a == b)),
+    np.minimum: (lambda a, b: (a < b) + 0.5 * (a == b), lambda a, b: (a > b) + 0.5 * (a == b)),
 }
 _ELEMENTWISE[np.fmax] = _ELEMENTWISE[np.maximum]
 _ELEMENTWISE[np.fmin] = _ELEMENTWISE[np.minimum]
+
+
+def _reads(d: Any, nargs: int) -> tuple[int, ...]:
+    """Positions in ``(*args, y)`` that partial ``d`` reads, from its parameter names."""
+    names = ("x",) if nargs == 1 else ("a", "b")
+    position = {name: i for i, name in enumerate(names)} | {"y": nargs}
+    return tuple(position[p] for p in inspect.signature(d).parameters)
 
 
 def _elementwise_vjp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
@@ -100,11 +98,14 @@ def _elementwise_vjp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
             return -y_bar
 
     else:
+        reads = _reads(d, fn.nin)
 
         def vjp(y_bar: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
-            return y_bar * d(y, *args)
+            values = (*args, y)
+            return y_bar * d(*[values[k] for k in reads])
 
     vjp.__qualname__ = f"{fn.__name__}_pullback_{i}"
+    vjp.reads = frozenset() if d in (1, -1) else frozenset(_reads(d, fn.nin))
     return vjp
 
 
@@ -115,12 +116,20 @@ def _elementwise_jvp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
             return x_dot if d == 1 else -x_dot
 
     else:
+        reads = _reads(d, fn.nin)
 
         def jvp(x_dot: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
-            return x_dot * d(y, *args)
+            values = (*args, y)
+            return x_dot * d(*[values[k] for k in reads])
 
     jvp.__qualname__ = f"{fn.__name__}_pushforward_{i}"
     return jvp
+
+
+def _shape_only(vjp: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a pullback that reads only the shapes of the float arrays it is given."""
+    vjp.reads = frozenset()
+    return vjp
 
 
 for _fn, _partials in _ELEMENTWISE.items():
@@ -170,18 +179,34 @@ def _expand(y_bar: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any
     return np.broadcast_to(y_bar, shape)
 
 
+@_shape_only
 def _sum_pullback(y_bar, y, x, axis=None, dtype=None, out=None, keepdims=False, **_):
     return _expand(y_bar, x, axis, keepdims)
 
 
+@_shape_only
 def _mean_pullback(y_bar, y, x, axis=None, dtype=None, out=None, keepdims=False, **_):
     count = np.size(x) // max(np.size(y), 1)
     return _expand(y_bar, x, axis, keepdims) / count
 
 
 def _prod_pullback(y_bar, y, x, axis=None, dtype=None, out=None, keepdims=False, **_):
-    # y / x: NaN at an exact zero of x, where a product's gradient needs the other factors
-    return _expand(y_bar * y, x, axis, keepdims) / x
+    y_bar = _expand(y_bar, x, axis, keepdims)
+    if not np.any(x == 0) or isinstance(axis, tuple):
+        return y_bar * _expand(y, x, axis, keepdims) / x
+    return y_bar * _product_of_others(x, axis)
+
+
+def _product_of_others(x: Any, axis: Any) -> Any:
+    """For each element, the product of the others along ``axis``: exact at zeros."""
+    if axis is None:
+        return np.reshape(_product_of_others(np.reshape(x, -1), 0), shape_of(x))
+    moved = np.moveaxis(x, axis, -1)
+    ones = np.ones((*shape_of(moved)[:-1], 1))
+    left = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
+    shifted = np.concatenate([moved[..., 1:], ones], axis=-1)
+    right = np.flip(np.cumprod(np.flip(shifted, -1), axis=-1), -1)
+    return np.moveaxis(left * right, -1, axis)
 
 
 def _prod_pushforward(x_dot, y, x, axis=None, dtype=None, out=None, keepdims=False, **_):
@@ -212,6 +237,7 @@ for _fn in (np.max, np.min, np.amax, np.amin):
     defjvp(_fn, _extremum_pushforward)
 
 
+@_shape_only
 def _cumsum_pullback(y_bar, y, x, axis=None, dtype=None, out=None):
     if axis is None:
         return np.reshape(np.flip(np.cumsum(np.flip(np.reshape(y_bar, -1)))), shape_of(x))
@@ -224,6 +250,7 @@ defvjp(np.flip, lambda y_bar, y, x, axis=None: np.flip(y_bar, axis))
 defjvp(np.flip, _linear_jvp(np.flip))
 
 
+@_shape_only
 def _diff_pullback(y_bar, y, x, n=1, axis=-1, **_):
     ax = axis % len(shape_of(x))
     for _ in range(n):
@@ -238,6 +265,7 @@ defvjp(np.diff, _diff_pullback)
 defjvp(np.diff, _linear_jvp(np.diff))
 
 
+@_shape_only
 def _reshape_back(y_bar: Any, y: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
     return np.reshape(y_bar, shape_of(x), order=kwargs.get("order", "C"))
 
@@ -247,6 +275,7 @@ for _fn in (np.reshape, np.ravel, np.squeeze, np.expand_dims, np.atleast_1d):
     defjvp(_fn, _linear_jvp(_fn))
 
 
+@_shape_only
 def _transpose_pullback(y_bar, y, x, axes=None):
     return np.transpose(y_bar, None if axes is None else np.argsort(axes))
 
@@ -255,26 +284,29 @@ defvjp(np.transpose, _transpose_pullback)
 defjvp(np.transpose, _linear_jvp(np.transpose))
 defvjp(np.swapaxes, lambda y_bar, y, x, a1, a2: np.swapaxes(y_bar, a1, a2))
 defjvp(np.swapaxes, _linear_jvp(np.swapaxes))
-defvjp(np.moveaxis, lambda y_bar, y, x, source, destination: np.moveaxis(y_bar, destination, source))
+defvjp(np.moveaxis, lambda y_bar, y, x, src, dst: np.moveaxis(y_bar, dst, src))
 defjvp(np.moveaxis, _linear_jvp(np.moveaxis))
-defvjp(np.broadcast_to, lambda y_bar, y, x, shape, **_: unbroadcast(y_bar, x))
+defvjp(np.broadcast_to, _shape_only(lambda y_bar, y, x, shape, **_: unbroadcast(y_bar, x)))
 defjvp(np.broadcast_to, _linear_jvp(np.broadcast_to))
 defvjp(np.copy, lambda y_bar, y, x, **_: y_bar)
 defjvp(np.copy, _linear_jvp(np.copy))
 
 
+@_shape_only
 def _concatenate_pullback(y_bar, y, arrays, axis=0, **_):
     if axis is None:
         flat = [np.size(a) for a in arrays]
         stops = np.cumsum(flat)
-        return [np.reshape(y_bar[s - n : s], shape_of(a)) for a, n, s in zip(arrays, flat, stops)]
+        pieces = zip(arrays, flat, stops, strict=True)
+        return [np.reshape(y_bar[s - n : s], shape_of(a)) for a, n, s in pieces]
     ax = axis % len(shape_of(y))
     sizes = [shape_of(a)[ax] for a in arrays]
     stops = np.cumsum(sizes)
     lead = (slice(None),) * ax
-    return [y_bar[(*lead, slice(s - n, s))] for n, s in zip(sizes, stops)]
+    return [y_bar[(*lead, slice(s - n, s))] for n, s in zip(sizes, stops, strict=False)]
 
 
+@_shape_only
 def _stack_pullback(y_bar, y, arrays, axis=0, **_):
     ax = axis % len(shape_of(y))
     lead = (slice(None),) * ax
@@ -364,7 +396,12 @@ def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-defvjp(operator.getitem, lambda y_bar, y, x, index: scatter_add(y_bar, index, shape_of(x)), None)
+@_shape_only
+def _getitem_pullback(y_bar: Any, y: Any, x: Any, index: Any) -> Any:
+    return scatter_add(y_bar, index, shape_of(x))
+
+
+defvjp(operator.getitem, _getitem_pullback, None)
 defjvp(operator.getitem, lambda x_dot, y, x, index: x_dot[index], None)
 defvjp(scatter_add, lambda y_bar, y, values, index, shape: y_bar[index], None, None)
 defjvp(scatter_add, _linear_jvp(scatter_add), None, None)

@@ -71,7 +71,8 @@ def _box_input(trace: Trace, x: Any, name: str, paths: set[Path] | None = None):
             raise InputError(f"{name} ({type(x).__name__}) holds no float values to differentiate")
         return x, []
     nodes = [(p, Node()) for p, _ in found]
-    boxed = replace_leaves(x, {p: Box(leaf, trace, n) for (p, leaf), (_, n) in zip(found, nodes)})
+    traced = {p: Box(leaf, trace, n) for (p, leaf), (_, n) in zip(found, nodes, strict=True)}
+    boxed = replace_leaves(x, traced)
     return boxed, nodes
 
 

@@ -179,6 +179,10 @@ def rrule(f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], tuple
     >>> f_bar, bool(np.isclose(x_bar, np.cos(0.5)))
     (NoTangent(), True)
     """
+    if is_non_differentiable(f):
+        y = f(*args, **kwargs)
+        zeros = tuple(ZeroTangent() if is_differentiable(a) else NoTangent() for a in args)
+        return y, lambda y_bar: (NoTangent(), *zeros)
     entry = table_entry(f)
     if entry is not None and entry.vjps:
         return _table_rrule(f, entry, args, kwargs)
@@ -200,6 +204,8 @@ def frule(dots: tuple, f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any] | N
     >>> float(y), float(y_dot)
     (1.0, 2.0)
     """
+    if is_non_differentiable(f):
+        return f(*args, **kwargs), ZeroTangent()
     entry = table_entry(f)
     if entry is not None and entry.jvps:
         return _table_frule(f, entry, dots, args, kwargs)

@@ -38,6 +38,12 @@ class _AbstractZero:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
+    def __getattr__(self, name: str) -> _AbstractZero:
+        # a zero's fields are zero too: ``f_dot.a`` works when f_dot is ZeroTangent()
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self
+
     def __add__(self, other: Any) -> Any:
         return other
 
@@ -133,7 +139,7 @@ class Tangent:
     symrules.fields : what the fields of an object are.
     """
 
-    __slots__ = ("primal", "fields")
+    __slots__ = ("fields", "primal")
 
     def __init__(self, primal: Any, **fields: Any) -> None:
         names = field_names(primal)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import itertools
 import operator
 from collections.abc import Callable
@@ -27,11 +28,17 @@ from typing import Any
 
 import numpy as np
 
-from .broadcasting import broadcast_tangent, shape_of, unbroadcast
+from .broadcasting import ShapeOnly, broadcast_tangent, shape_of, unbroadcast
 from .errors import MissingCotangentError, RuleError, TracingError, UnsupportedFunctionError
 from .fields import Path, is_differentiable, leaves, path_name, replace_leaves
-from .rules import _FRULES, _RRULES, is_non_differentiable, lookup, mark_non_differentiable
-from .rules import table_entry
+from .rules import (
+    _FRULES,
+    _RRULES,
+    is_non_differentiable,
+    lookup,
+    mark_non_differentiable,
+    table_entry,
+)
 from .tangents import NoTangent, ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
 
 __all__ = ["Box", "Node", "Trace", "bind", "is_traced", "non_differentiable", "primitive"]
@@ -50,7 +57,7 @@ TRACED_FIELDS: contextvars.ContextVar[dict[int, set[Path]] | None] = contextvars
 class Trace:
     """One differentiation in progress: a level (nesting order) and its mode."""
 
-    __slots__ = ("level", "forward")
+    __slots__ = ("forward", "level")
 
     def __init__(self, forward: bool = False) -> None:
         self.level = next(_levels)
@@ -101,7 +108,7 @@ def is_traced(x: Any) -> bool:
 class Box:
     """A traced value: a primal ``value`` recorded on a trace. Behaves like a numpy array."""
 
-    __slots__ = ("value", "trace", "node", "tangent")
+    __slots__ = ("node", "tangent", "trace", "value")
     __array_priority__ = 1000.0
     _symrules_traced = True
 
@@ -272,9 +279,18 @@ def _strip(x: Any) -> Any:
 
 
 def _position(fun: Any, pos: int, path: Path) -> str:
+    """How an error names a traced input: ``argument 0 (f)``, ``field f.p[1] of argument 0``."""
     if pos == 0:
         return f"field {path_name(path, type(fun).__name__)}"
-    return f"argument {pos - 1}" if not path else f"field {path_name(path, f'argument {pos - 1}')}"
+    impl = getattr(fun, "_symrules_impl", None) or getattr(type(fun), "_symrules_call", None)
+    try:
+        params = [p for p in inspect.signature(impl).parameters if p != "self"]
+        name = params[pos - 1]
+    except (TypeError, ValueError, IndexError):
+        name = None
+    if not path:
+        return f"argument {pos - 1}" + (f" ({name})" if name else "")
+    return f"field {path_name(path, name or 'f')} of argument {pos - 1}"
 
 
 def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
@@ -283,8 +299,6 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
     The single entry point of the engine: numpy's protocols, Box operators and primitives
     all come here.
     """
-    if is_non_differentiable(fun):
-        return fun(*map(_strip, args), **{k: _strip(v) for k, v in kwargs.items()})
     for key, value in kwargs.items():
         if is_traced(value):
             raise TracingError(
@@ -294,21 +308,30 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
     found = _traced_leaves(fun, args)
     if not found:
         return fun(*args, **kwargs)
-    trace = max((b.trace for _, _, b in found), key=lambda t: t.level)
+    if is_non_differentiable(fun):
+        return fun(*map(_strip, args), **kwargs)
+    trace = found[0][2].trace
+    for _, _, b in found:
+        if b.trace.level > trace.level:
+            trace = b.trace
     top = [item for item in found if item[2].trace is trace]
-    by_pos: dict[int, dict[Path, Any]] = {}
-    for pos, path, b in top:
-        by_pos.setdefault(pos, {})[path] = b.value
     callee, uargs = fun, list(args)
-    for pos, sub in by_pos.items():
-        if pos == 0:
-            callee = replace_leaves(fun, sub)
-        else:
-            uargs[pos - 1] = sub[()] if () in sub else replace_leaves(args[pos - 1], sub)
+    if all(not path for _, path, _ in top):  # the common case: plain traced arguments
+        for pos, _, b in top:
+            uargs[pos - 1] = b.value
+    else:
+        by_pos: dict[int, dict[Path, Any]] = {}
+        for pos, path, b in top:
+            by_pos.setdefault(pos, {})[path] = b.value
+        for pos, sub in by_pos.items():
+            if pos == 0:
+                callee = replace_leaves(fun, sub)
+            else:
+                uargs[pos - 1] = replace_leaves(args[pos - 1], sub)
+    if not _has_rule(fun, trace):
+        return _trace_through(fun, args, kwargs)
     mode = _forward if trace.forward else _reverse
-    return mode(trace, fun, callee, uargs, kwargs, top) if _has_rule(fun, trace) else (
-        _trace_through(fun, args, kwargs)
-    )
+    return mode(trace, fun, callee, uargs, kwargs, top)
 
 
 def _has_rule(fun: Any, trace: Trace) -> bool:
@@ -334,29 +357,29 @@ def _trace_through(fun: Any, args: tuple, kwargs: dict) -> Any:
 
 
 def _reverse(trace: Trace, fun: Any, callee: Any, uargs: list, kwargs: dict, top: list) -> Any:
+    parents = tuple(b.node for _, _, b in top)
     entry = table_entry(fun)
     if entry is not None and entry.vjps:
+        vjps = entry.vjps
         for pos, _, _ in top:
-            if pos - 1 >= len(entry.vjps) or entry.vjps[pos - 1] is None:
+            if pos - 1 >= len(vjps) or vjps[pos - 1] is None:
                 raise UnsupportedFunctionError(
                     f"{_name(fun)} is not differentiable in its argument {pos - 1}"
                 )
         y = fun(*uargs, **kwargs)
         if not is_differentiable(y):
             return y
-        vjp = _table_vjp(fun, entry, y, uargs, kwargs, top)
-    else:
-        rule, is_instance = lookup(_RRULES, fun)
-        token = TRACED_FIELDS.set(_traced_fields(callee, uargs, top))
-        try:
-            out = rule(callee, *uargs, **kwargs) if is_instance else rule(*uargs, **kwargs)
-        finally:
-            TRACED_FIELDS.reset(token)
-        if not (isinstance(out, tuple) and len(out) == 2 and callable(out[1])):
-            raise RuleError(f"the rrule {_name(rule)} for {_name(fun)} must return (y, pullback)")
-        y, pullback = out
-        vjp = _rule_vjp(fun, rule, pullback, len(uargs), top)
-    return Box(y, trace, Node(tuple(b.node for _, _, b in top), vjp))
+        return Box(y, trace, Node(parents, _table_vjp(fun, entry, y, uargs, kwargs, top)))
+    rule, is_instance = lookup(_RRULES, fun)
+    token = TRACED_FIELDS.set(_traced_fields(callee, uargs, top))
+    try:
+        out = rule(callee, *uargs, **kwargs) if is_instance else rule(*uargs, **kwargs)
+    finally:
+        TRACED_FIELDS.reset(token)
+    if not (isinstance(out, tuple) and len(out) == 2 and callable(out[1])):
+        raise RuleError(f"the rrule {_name(rule)} for {_name(fun)} must return (y, pullback)")
+    y, pullback = out
+    return Box(y, trace, Node(parents, _rule_vjp(fun, rule, pullback, len(uargs), top)))
 
 
 def _traced_fields(callee: Any, uargs: list, top: list) -> dict[int, set[Path]]:
@@ -367,22 +390,52 @@ def _traced_fields(callee: Any, uargs: list, top: list) -> dict[int, set[Path]]:
     return traced
 
 
+def _shapes(x: Any) -> Any:
+    """``x`` with its float arrays replaced by their shapes (see :class:`ShapeOnly`)."""
+    if is_differentiable(x):
+        return ShapeOnly(x)
+    if isinstance(x, tuple | list):
+        return type(x)(map(_shapes, x))
+    return x
+
+
+def _residuals(vjps: list, y: Any, uargs: list) -> tuple[Any, list]:
+    """What the pullbacks read of ``(*uargs, y)``; the rest is kept as shapes only."""
+    reads: set[int] = set()
+    for vjp in vjps:
+        r = getattr(vjp, "reads", None)
+        if r is None:
+            return y, uargs
+        reads |= r
+    n = len(uargs)
+    return (
+        y if n in reads else ShapeOnly(y),
+        [a if i in reads else _shapes(a) for i, a in enumerate(uargs)],
+    )
+
+
 def _table_vjp(fun, entry, y, uargs, kwargs, top) -> Callable[[Any], list]:
     positions = sorted({pos for pos, _, _ in top})
+    vjps = [(pos, entry.vjps[pos - 1]) for pos in positions]
+    y, uargs = _residuals([v for _, v in vjps], y, uargs)
+    paths = [(pos, path) for pos, path, _ in top]
+    broadcast = entry.broadcast
 
     def table_vjp(y_bar: Any) -> list:
         by_pos = {}
-        for pos in positions:
-            x_bar = entry.vjps[pos - 1](y_bar, y, *uargs, **kwargs)
-            by_pos[pos] = unbroadcast(x_bar, uargs[pos - 1]) if entry.broadcast else x_bar
+        for pos, vjp in vjps:
+            x_bar = vjp(y_bar, y, *uargs, **kwargs)
+            by_pos[pos] = unbroadcast(x_bar, uargs[pos - 1]) if broadcast else x_bar
         return [by_pos[pos] if not path else cotangent_at(by_pos[pos], path)
-                for pos, path, _ in top]  # fmt: skip
+                for pos, path in paths]  # fmt: skip
 
     table_vjp.__qualname__ = f"{_name(fun)}_pullback"
     return table_vjp
 
 
 def _rule_vjp(fun, rule, pullback, nargs: int, top) -> Callable[[Any], list]:
+    expected = [(pos, path, shape_of(box.value)) for pos, path, box in top]
+
     def rule_vjp(y_bar: Any) -> list:
         result = pullback(y_bar)
         if not isinstance(result, tuple | list) or len(result) != 1 + nargs:
@@ -392,10 +445,10 @@ def _rule_vjp(fun, rule, pullback, nargs: int, top) -> Callable[[Any], list]:
                 f"it must return {1 + nargs}: (f_bar, *arg_bars), f_bar first"
             )
         out = []
-        for pos, path, box in top:
-            where = _position(fun, pos, path)
+        for pos, path, shape in expected:
             at_pos = result[pos]
             if path and is_zero(at_pos):
+                where = _position(fun, pos, path)
                 raise MissingCotangentError(
                     f"the pullback of {_name(rule)} returned {at_pos!r} for "
                     f"{'the callee' if pos == 0 else f'argument {pos - 1}'}, but its "
@@ -405,13 +458,14 @@ def _rule_vjp(fun, rule, pullback, nargs: int, top) -> Callable[[Any], list]:
             x_bar = cotangent_at(at_pos, path) if path else at_pos
             if x_bar is None or isinstance(x_bar, NoTangent):
                 raise MissingCotangentError(
-                    f"the pullback of {_name(rule)} returned no cotangent for {where}, which "
+                    f"the pullback of {_name(rule)} returned no cotangent for "
+                    f"{_position(fun, pos, path)}, which "
                     "holds a traced value (a silent zero gradient otherwise)"
                 )
-            if not is_zero(x_bar) and shape_of(x_bar) != shape_of(box.value):
+            if not is_zero(x_bar) and shape_of(x_bar) != shape:
                 raise RuleError(
                     f"the pullback of {_name(rule)} returned a cotangent of shape "
-                    f"{shape_of(x_bar)} for {where}, whose shape is {shape_of(box.value)}"
+                    f"{shape_of(x_bar)} for {_position(fun, pos, path)}, whose shape is {shape}"
                 )
             out.append(x_bar)
         return out
