@@ -1,0 +1,33 @@
+"""Symbolic rules: SymPy-derived partials generated into vectorized numpy rules.
+
+Three layers, imported in this order: :mod:`~symrules.symbolic.derive` (safe parsing,
+partials, shared subexpressions), :mod:`~symrules.symbolic.codegen` (numpy source, compiled
+once and cached) and :mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable
+object, its registered rules, the :func:`integrand` decorator and :func:`symbolic_rule`).
+Importing this package imports SymPy; ``import symrules`` alone does not.
+"""
+
+from .derive import (
+    ComplexExpressionError,
+    ExpressionSyntaxError,
+    ExpressionTooLargeError,
+    NoNumpyPrinterError,
+    ParameterNameError,
+    SymbolicError,
+    UndeclaredSymbolError,
+)
+from .integrand import Integrand, ParameterValueError, integrand, symbolic_rule
+
+__all__ = [
+    "ComplexExpressionError",
+    "ExpressionSyntaxError",
+    "ExpressionTooLargeError",
+    "Integrand",
+    "NoNumpyPrinterError",
+    "ParameterNameError",
+    "ParameterValueError",
+    "SymbolicError",
+    "UndeclaredSymbolError",
+    "integrand",
+    "symbolic_rule",
+]

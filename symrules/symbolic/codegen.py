@@ -1,0 +1,616 @@
+"""Code generation: numpy source for the primal, the pullback and the pushforward of an expression.
+
+This module owns turning a :class:`~symrules.symbolic.derive.Derivation` into plain,
+readable numpy functions, compiling them once, and caching them in memory (and optionally on
+disk as ``.py`` files, never pickles).
+
+How it works
+------------
+Three layers, as in SymPy's ``lambdify``. The *printer* (:class:`NumpySourcePrinter`, a
+subclass of SymPy's ``NumPyPrinter``) turns one expression into numpy source and refuses any
+function with no vectorized numpy translation. The *scaffold* (:func:`generate_source`) writes
+a module: a header naming the expression, then ``primal``, ``rrule`` (value and pullback) and
+``frule`` (value and tangent), with the subexpressions shared by the primal and all partials
+(``sympy.cse``) computed once. In ``rrule`` the subexpressions the value needs are computed
+before the pullback is returned; the ones only partials need are computed inside the pullback,
+and the ones only ``x_bar`` needs only when it is asked for. The pullback takes the cotangent
+``y_bar`` of the whole node array and contracts it: one number per scalar parameter, one
+vector per array parameter, plus ``x_bar`` per node. The *loader* (:func:`load`) compiles the
+text under a pseudo file name registered with :mod:`linecache`, so tracebacks and
+``inspect.getsource`` show the generated code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import linecache
+import os
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
+from sympy.printing.numpy import NumPyPrinter
+
+from .derive import (
+    Declaration,
+    Derivation,
+    ExpressionTooLargeError,
+    NoNumpyPrinterError,
+    as_expression,
+    derive,
+    shared_subexpressions,
+)
+
+__all__ = [
+    "GeneratedRules",
+    "NumpySourcePrinter",
+    "cache_info",
+    "clear_cache",
+    "generate_source",
+    "generated_rules",
+    "load",
+    "print_numpy",
+    "set_cache_dir",
+]
+
+_FORMAT_VERSION = "1"
+_WIDTH = 96
+_MEMORY: dict[Any, GeneratedRules] = {}
+_STATS = {"hits": 0, "misses": 0, "disk_hits": 0, "disk_writes": 0}
+_DISK: dict[str, Path | None] = {"dir": None}
+
+
+class NumpySourcePrinter(NumPyPrinter):
+    """SymPy's numpy printer, writing ``np.f`` and ``c[k]`` and refusing non-numpy functions.
+
+    Array-parameter components (symbols ``c_k``) print as ``c[k]``; ``Max``/``Min`` print as
+    nested ``np.maximum``/``np.minimum`` (elementwise, unlike SymPy's ``reduce`` form);
+    a function SymPy would print through ``math``, ``scipy`` or ``mpmath`` raises
+    :class:`~symrules.symbolic.derive.NoNumpyPrinterError`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> d = Declaration("x", (("c", 2),))
+    >>> p = NumpySourcePrinter(d)
+    >>> p.doprint(sp.Max(d.x, 0) + d.symbols("c")[1] * sp.cos(d.x))
+    'c[1]*np.cos(x) + np.maximum(0, x)'
+    """
+
+    def __init__(self, declaration: Declaration) -> None:
+        super().__init__({"strict": True, "fully_qualified_modules": True})
+        self._components = {
+            sym.name: f"{name}[{k}]"
+            for name in declaration.names
+            if isinstance(declaration.symbols(name), tuple)
+            for k, sym in enumerate(declaration.symbols(name))
+        }
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return self._components.get(expr.name) or super()._print_Symbol(expr)
+
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        if fqn.startswith("numpy."):
+            return "np." + fqn[len("numpy.") :]
+        if fqn == "abs":  # the builtin is elementwise on arrays; say so
+            return "np.abs"
+        raise NoNumpyPrinterError(
+            f"the function {fqn.rsplit('.', 1)[-1]!r} has no vectorized numpy translation "
+            f"(SymPy would print it as {fqn})"
+        )
+
+    def _nested(self, fn: str, args: tuple) -> str:
+        out = self._print(args[-1])
+        for arg in reversed(args[:-1]):
+            out = f"np.{fn}({self._print(arg)}, {out})"
+        return out
+
+    def _print_Max(self, expr: sp.Max) -> str:
+        return self._nested("maximum", expr.args)
+
+    def _print_Min(self, expr: sp.Min) -> str:
+        return self._nested("minimum", expr.args)
+
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        return f"np.heaviside({self._print(expr.args[0])}, {self._print(at_zero)})"
+
+
+def print_numpy(expr: sp.Expr, declaration: Declaration) -> str:
+    """Numpy source for one expression over the declared symbols.
+
+    Raises
+    ------
+    NoNumpyPrinterError
+        Naming the first function with no numpy translation.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> d = Declaration("x", (("a", None),))
+    >>> print_numpy(d.symbols("a") * sp.exp(-d.x**2), d)
+    'a*np.exp(-x**2)'
+    >>> try:
+    ...     print_numpy(sp.besselj(0, d.x), d)
+    ... except NoNumpyPrinterError as err:
+    ...     print(err)
+    the function besselj has no numpy translation (in besselj(0, x))
+    """
+    for fn in sorted(expr.atoms(sp.Function), key=str):
+        if isinstance(fn, sp.core.function.AppliedUndef):
+            raise NoNumpyPrinterError(f"the function {fn.func.__name__!r} is undefined: {fn}")
+    printer = NumpySourcePrinter(declaration)
+    try:
+        return printer.doprint(expr)
+    except PrintMethodNotImplementedError:
+        for fn in sorted(expr.atoms(sp.Function), key=sp.count_ops):  # innermost first
+            try:
+                printer.doprint(fn)
+            except PrintMethodNotImplementedError:
+                raise NoNumpyPrinterError(
+                    f"the function {fn.func.__name__} has no numpy translation (in {fn})"
+                ) from None
+        raise NoNumpyPrinterError(f"no numpy translation for {expr}") from None
+    except RecursionError:
+        raise ExpressionTooLargeError("printing the expression recursed too deeply") from None
+
+
+class _Writer:
+    """Accumulates indented lines; long assignments wrap inside parentheses."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def line(self, indent: int, text: str = "") -> None:
+        self.lines.append(" " * indent + text if text else "")
+
+    def assign(self, indent: int, name: str, rhs: str) -> None:
+        pad = " " * indent
+        if len(pad) + len(name) + 3 + len(rhs) <= _WIDTH:
+            self.lines.append(f"{pad}{name} = {rhs}")
+            return
+        self.lines.append(f"{pad}{name} = (")
+        self.lines.extend(
+            textwrap.wrap(rhs, _WIDTH, initial_indent=pad + "    ", subsequent_indent=pad + "    ",
+                          break_long_words=False, break_on_hyphens=False)
+        )  # fmt: skip
+        self.lines.append(f"{pad})")
+
+
+@dataclass
+class _Plan:
+    """cse output with dependency bookkeeping: which replacements each expression needs."""
+
+    replacements: list[tuple[sp.Symbol, sp.Expr]]
+    reduced: list[sp.Expr]
+    x: sp.Symbol
+    order: dict[sp.Symbol, int] = field(init=False)
+    uses_x: dict[sp.Symbol, bool] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.order = {sym: i for i, (sym, _) in enumerate(self.replacements)}
+        self.uses_x = {}
+        for sym, expr in self.replacements:
+            self.uses_x[sym] = self.depends_on_x(expr)
+
+    def depends_on_x(self, expr: sp.Expr) -> bool:
+        return any(s == self.x or self.uses_x.get(s, False) for s in expr.free_symbols)
+
+    def needed(self, exprs: list[sp.Expr]) -> list[sp.Symbol]:
+        """Replacement symbols ``exprs`` need, transitively, in computation order."""
+        seen: set[sp.Symbol] = set()
+        stack = [s for e in exprs for s in e.free_symbols if s in self.order]
+        while stack:
+            sym = stack.pop()
+            if sym not in seen:
+                seen.add(sym)
+                stack.extend(s for s in self.replacements[self.order[sym]][1].free_symbols
+                             if s in self.order)  # fmt: skip
+        return sorted(seen, key=self.order.__getitem__)
+
+
+def _signature(declaration: Declaration) -> str:
+    params = ", ".join(n if s is None else f"{n}[{s}]" for n, s in declaration.sizes)
+    return f"f({declaration.var}; {params})" if params else f"f({declaration.var})"
+
+
+def _display_symbols(declaration: Declaration) -> dict[sp.Symbol, sp.Symbol]:
+    """Array components ``c_k`` shown as ``c[k]``, as the generated code reads them."""
+    return {
+        sym: sp.Symbol(f"{name}[{k}]")
+        for name in declaration.names
+        if isinstance(declaration.symbols(name), tuple)
+        for k, sym in enumerate(declaration.symbols(name))
+    }
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def generate_source(derivation: Derivation) -> str:
+    """The module text of the generated ``primal``, ``rrule``, ``frule`` and ``pullback``.
+
+    Parameters
+    ----------
+    derivation : Derivation
+        The expression and its partials (see :func:`~symrules.symbolic.derive.derive`).
+
+    Returns
+    -------
+    str
+        Python source; it expects ``np`` (numpy) in its namespace.
+
+    Examples
+    --------
+    >>> src = generate_source(derive("a*x + b", "x", {"a": None, "b": None}))
+    >>> print(src.split("def rrule")[1].split("return y, pullback")[0].strip())
+    (x, a, b):
+        \"\"\"Value of f(x; a, b) and its pullback, contracted over the nodes.\"\"\"
+        y = a*x + b
+    <BLANKLINE>
+        def pullback(y_bar, need_x_bar=True):
+            \"\"\"(a_bar, b_bar, x_bar) for the cotangent y_bar of the values.\"\"\"
+            a_bar = np.vdot(y_bar, x)
+            b_bar = np.sum(y_bar)
+            x_bar = None
+            if need_x_bar:
+                x_bar = y_bar*a
+            return a_bar, b_bar, x_bar
+    """
+    d = derivation.declaration
+    printer = NumpySourcePrinter(d)
+    code = _Printing(printer, d)
+    replacements, reduced = shared_subexpressions(derivation, _prefix(d))
+    plan = _Plan(replacements, reduced, d.x)
+    flat = derivation.flat()
+    args = ", ".join([d.var, *d.names])
+    shown = str(derivation.expr.xreplace(_display_symbols(d)))
+    title = f"{_signature(d)} = {shown}"
+    doc_title = f"{_signature(d)} = {_short(shown)}"
+    w = _Writer()
+    w.line(0, "# Generated by symrules.symbolic.codegen: numpy rules for")
+    w.line(0, "#")
+    w.lines.extend(
+        textwrap.wrap(title, _WIDTH, initial_indent="#     ", subsequent_indent="#         ",
+                      break_long_words=False)
+    )  # fmt: skip
+    w.line(0, "#")
+    w.line(0, "# primal: the value; rrule: the value and its pullback; frule: value and tangent;")
+    w.line(0, "# pullback: the cotangents alone, at given nodes.")
+    w.line(0, "# Subexpressions shared by the value and partials (sympy.cse) are computed once.")
+    w.line(0)
+    w.line(0)
+    _write_primal(w, code, derivation, args, doc_title)
+    w.line(0)
+    w.line(0)
+    _write_rrule(w, code, plan, flat, args, d)
+    w.line(0)
+    w.line(0)
+    _write_frule(w, code, plan, flat, args, d)
+    w.line(0)
+    w.line(0)
+    _write_pullback(w, code, plan, flat, args, d)
+    return "\n".join(w.lines) + "\n"
+
+
+class _Printing:
+    """Prints expressions, wrapping printer errors in symrules errors."""
+
+    def __init__(self, printer: NumpySourcePrinter, declaration: Declaration) -> None:
+        self.printer, self.declaration = printer, declaration
+
+    def __call__(self, expr: sp.Expr) -> str:
+        try:
+            return self.printer.doprint(expr)
+        except (PrintMethodNotImplementedError, RecursionError):
+            return print_numpy(expr, self.declaration)
+
+
+def _shaped(code: _Printing, plan: _Plan, expr: sp.Expr, var: str) -> str:
+    """Source of ``expr`` with the shape of the node array even when it does not use x."""
+    if plan.depends_on_x(expr):
+        return code(expr)
+    return f"np.zeros(np.shape({var})) + {_paren(code(expr))}"
+
+
+def _paren(src: str) -> str:
+    return src if src.replace("_", "").replace(".", "").isalnum() else f"({src})"
+
+
+def _write_primal(w: _Writer, code: _Printing, derivation: Derivation, args: str,
+                  doc_title: str) -> None:  # fmt: skip
+    replacements, (reduced,) = sp.cse([derivation.expr], symbols=_fresh(derivation),
+                                      order="none")  # fmt: skip
+    plan = _Plan(replacements, [reduced], derivation.declaration.x)
+    w.line(0, f"def primal({args}):")
+    w.line(4, f'"""{doc_title}."""')
+    for sym, expr in replacements:
+        w.assign(4, sym.name, code(expr))
+    w.assign(4, "y", _shaped(code, plan, reduced, derivation.declaration.var))
+    w.line(4, "return y")
+
+
+def _fresh(derivation: Derivation) -> Any:
+    return sp.numbered_symbols(_prefix(derivation.declaration), real=True)
+
+
+def _prefix(declaration: Declaration) -> str:
+    """``t``, or ``_t``, ``__t``... if a declared name looks like ``t<digits>``."""
+    prefix = "t"
+    while any(n[len(prefix):].isdigit() for n in declaration.by_name() if n.startswith(prefix)):
+        prefix = "_" + prefix
+    return prefix
+
+
+def _times(name: str, factor: sp.Expr, code: _Printing) -> str:
+    """Source of ``name * factor``, simplified for the factors 0 and 1."""
+    if factor == 0:
+        return f"0.0*{name}"
+    return name if factor == 1 else f"{name}*{_paren(code(factor))}"
+
+
+def _contraction(code: _Printing, plan: _Plan, part: sp.Expr) -> str:
+    """Source of ``sum(y_bar * part)`` over the nodes."""
+    if part == 0:
+        return "0.0"
+    if plan.depends_on_x(part):
+        return f"np.vdot(y_bar, {code(part)})"
+    if part == 1:
+        return "np.sum(y_bar)"
+    return f"np.sum(y_bar)*{_paren(code(part))}"
+
+
+def _write_rrule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str,
+                 d: Declaration) -> None:  # fmt: skip
+    forward = plan.needed([plan.reduced[0]])
+    w.line(0, f"def rrule({args}):")
+    w.line(4, f'"""Value of {_signature(d)} and its pullback, contracted over the nodes."""')
+    for sym in forward:
+        w.assign(4, sym.name, code(plan.replacements[plan.order[sym]][1]))
+    w.assign(4, "y", _shaped(code, plan, plan.reduced[0], d.var))
+    w.line(0)
+    w.line(4, "def pullback(y_bar, need_x_bar=True):")
+    _write_cotangents(w, 8, code, plan, flat, d, forward)
+    w.line(0)
+    w.line(4, "return y, pullback")
+
+
+def _write_pullback(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str,
+                    d: Declaration) -> None:  # fmt: skip
+    w.line(0, f"def pullback(y_bar, {args}, need_x_bar=True):")
+    _write_cotangents(w, 4, code, plan, flat, d, [])
+
+
+def _write_cotangents(w: _Writer, indent: int, code: _Printing, plan: _Plan, flat: list,
+                      d: Declaration, computed: list[sp.Symbol]) -> None:  # fmt: skip
+    """The body of a pullback: contracted cotangents of the parameters, then ``x_bar``."""
+    var, names = d.var, d.names
+    parts = plan.reduced[1:]
+    by_name: dict[str, list[sp.Expr]] = {}
+    for (name, _, _), part in zip(flat, parts, strict=True):
+        by_name.setdefault(name, []).append(part)
+    param_parts = [p for name in names for p in by_name[name]]
+    x_part = by_name[var][0]
+    for_params = [s for s in plan.needed(param_parts) if s not in computed]
+    for_x = [s for s in plan.needed([x_part]) if s not in computed and s not in for_params]
+    bars = ", ".join(f"{n}_bar" for n in (*names, var))
+    w.line(indent, f'"""({bars}) for the cotangent y_bar of the values."""')
+    for sym in for_params:
+        w.assign(indent, sym.name, code(plan.replacements[plan.order[sym]][1]))
+    for name in names:
+        sums = [_contraction(code, plan, p) for p in by_name[name]]
+        if not isinstance(d.symbols(name), tuple):
+            w.assign(indent, f"{name}_bar", sums[0])
+        else:
+            w.line(indent, f"{name}_bar = np.array([")
+            w.lines.extend(f"{' ' * (indent + 4)}{s}," for s in sums)
+            w.line(indent, "])")
+    w.line(indent, f"{var}_bar = None")
+    w.line(indent, "if need_x_bar:")
+    for sym in for_x:
+        w.assign(indent + 4, sym.name, code(plan.replacements[plan.order[sym]][1]))
+    w.assign(indent + 4, f"{var}_bar", _times("y_bar", x_part, code))
+    w.line(indent, f"return {bars}")
+
+
+def _write_frule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str,
+                 d: Declaration) -> None:  # fmt: skip
+    var, names = d.var, d.names
+    y_expr, parts = plan.reduced[0], plan.reduced[1:]
+    dots = ", ".join(f"{n}_dot" for n in (var, *names))
+    forward = plan.needed([y_expr])
+    w.line(0, f"def frule({args}, {dots}):")
+    w.line(4, f'"""Value of {_signature(d)} and its tangent; a dot of None is zero."""')
+    for sym in forward:
+        w.assign(4, sym.name, code(plan.replacements[plan.order[sym]][1]))
+    w.assign(4, "y", _shaped(code, plan, y_expr, var))
+    w.line(4, "y_dot = np.zeros(np.shape(y))")
+    groups: dict[str, list[tuple[int | None, sp.Expr]]] = {}
+    for (name, k, _), part in zip(flat, parts, strict=True):
+        groups.setdefault(name, []).append((k, part))
+    for name in (*names, var):
+        terms = [(k, p) for k, p in groups[name] if p != 0]
+        if not terms:
+            continue
+        w.line(4, f"if {name}_dot is not None:")
+        for sym in plan.needed([p for _, p in terms]):
+            if sym not in forward:
+                w.assign(8, sym.name, code(plan.replacements[plan.order[sym]][1]))
+        rhs = " + ".join(
+            _times(f"{name}_dot{'' if k is None else f'[{k}]'}", p, code) for k, p in terms
+        )
+        w.assign(8, "y_dot", f"y_dot + {_paren(rhs) if len(terms) > 1 else rhs}")
+    w.line(4, "return y, y_dot")
+
+
+class GeneratedRules:
+    """Compiled generated functions of one expression, shared by every Integrand using it.
+
+    Attributes
+    ----------
+    source : str
+        The module text.
+    filename : str
+        The pseudo file name it is registered under in :mod:`linecache`.
+    primal, rrule, frule : callable
+        ``primal(x, *params) -> y``; ``rrule(x, *params) -> (y, pullback)`` with
+        ``pullback(y_bar, need_x_bar=True) -> (*param_bars, x_bar)``;
+        ``frule(x, *params, x_dot, *param_dots) -> (y, y_dot)`` where a ``None`` dot is zero.
+    pullback : callable
+        ``pullback(y_bar, x, *params, need_x_bar=True) -> (*param_bars, x_bar)``, standalone.
+    declaration : Declaration
+    expr : sympy.Expr
+        The canonical expression.
+    derivation : Derivation
+        Its partials; derived again on first use after a disk-cache hit.
+    """
+
+    def __init__(self, source: str, digest: str, declaration: Declaration, expr: sp.Expr,
+                 derivation: Derivation | None = None) -> None:  # fmt: skip
+        namespace = load(source, digest)
+        self.source, self.filename = source, f"<symrules-generated {digest}>"
+        self.primal, self.rrule, self.frule, self.pullback = (
+            namespace[k] for k in ("primal", "rrule", "frule", "pullback")
+        )
+        self.declaration, self.expr, self._derivation = declaration, expr, derivation
+
+    @property
+    def derivation(self) -> Derivation:
+        if self._derivation is None:
+            self._derivation = derive(self.expr, self.declaration.var, dict(self.declaration.sizes))
+        return self._derivation
+
+
+def load(source: str, name: str) -> dict[str, Any]:
+    """Compile generated source under the pseudo file ``<symrules-generated name>``.
+
+    The text is registered with :mod:`linecache`, so tracebacks and ``inspect.getsource``
+    show it. Returns the module namespace.
+
+    Examples
+    --------
+    >>> import inspect
+    >>> ns = load("def primal(x):\\n    return 2*x\\n", "demo")
+    >>> ns["primal"](3.0), inspect.getsource(ns["primal"]).splitlines()[1].strip()
+    (6.0, 'return 2*x')
+    """
+    filename = f"<symrules-generated {name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict[str, Any] = {"np": np, "__name__": "symrules.symbolic.generated"}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace
+
+
+def _digest(expr: sp.Expr, declaration: Declaration) -> str:
+    text = f"{_FORMAT_VERSION}\n{declaration.var}\n{declaration.sizes}\n{sp.srepr(expr)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def generated_rules(expr: Any, declaration: Declaration) -> GeneratedRules:
+    """The compiled rules of ``expr`` over ``declaration``, from the cache when possible.
+
+    The in-memory cache is keyed by the declaration and the expression (the string as
+    given, and the canonical SymPy expression's structure), so a second construction neither
+    parses, derives nor compiles again; the optional disk cache (see :func:`set_cache_dir`)
+    is keyed by a hash of the canonical expression and skips derivation and generation.
+
+    Examples
+    --------
+    >>> d = Declaration("x", (("a", None),))
+    >>> rules = generated_rules("a*x**2", d)
+    >>> generated_rules("a*x**2", d) is rules, float(rules.primal(3.0, 2.0))
+    (True, 18.0)
+    """
+    key = (declaration, expr if isinstance(expr, str) else ("sympy", expr))
+    hit = _MEMORY.get(key)
+    if hit is not None:
+        _STATS["hits"] += 1
+        return hit
+    canonical = as_expression(expr, declaration)
+    canonical_key = (declaration, ("sympy", canonical))
+    hit = _MEMORY.get(canonical_key) or _from_disk(canonical, declaration)
+    if hit is None:
+        _STATS["misses"] += 1
+        derivation = derive(canonical, declaration.var, dict(declaration.sizes))
+        source = generate_source(derivation)
+        digest = _digest(canonical, declaration)
+        hit = GeneratedRules(source, digest, declaration, canonical, derivation)
+        _to_disk(source, digest)
+    else:
+        _STATS["hits"] += 1
+    _MEMORY[key] = _MEMORY[canonical_key] = hit
+    return hit
+
+
+def _from_disk(expr: sp.Expr, declaration: Declaration) -> GeneratedRules | None:
+    directory = _DISK["dir"]
+    if directory is None:
+        return None
+    digest = _digest(expr, declaration)
+    path = directory / f"{digest}.py"
+    if not path.is_file():
+        return None
+    _STATS["disk_hits"] += 1
+    return GeneratedRules(path.read_text(), digest, declaration, expr)
+
+
+def _to_disk(source: str, digest: str) -> None:
+    directory = _DISK["dir"]
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{digest}.{os.getpid()}.tmp"
+    tmp.write_text(source)
+    os.replace(tmp, directory / f"{digest}.py")
+    _STATS["disk_writes"] += 1
+
+
+def set_cache_dir(path: str | os.PathLike | None) -> None:
+    """Also cache generated rules on disk, as plain ``.py`` files in ``path`` (``None``: off).
+
+    Files are named by a hash of the canonical expression and its declaration; they hold
+    exactly the text of ``Integrand.source``. Nothing is ever pickled.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     set_cache_dir(tmp)
+    ...     _ = generated_rules("x**3 + a", Declaration("x", (("a", None),)))
+    ...     written = [p.suffix for p in pathlib.Path(tmp).iterdir()]
+    ...     set_cache_dir(None)
+    >>> written
+    ['.py']
+    """
+    _DISK["dir"] = None if path is None else Path(path)
+
+
+def cache_info() -> dict[str, int]:
+    """Counters of the rule cache: ``hits``, ``misses``, ``disk_hits``, ``disk_writes``, ``size``.
+
+    Examples
+    --------
+    >>> before = cache_info()["hits"]
+    >>> d = Declaration("x", ())
+    >>> _ = generated_rules("x**5", d)
+    >>> _ = generated_rules("x**5", d)
+    >>> cache_info()["hits"] - before >= 1
+    True
+    """
+    return {**_STATS, "size": len({id(v) for v in _MEMORY.values()})}
+
+
+def clear_cache() -> None:
+    """Forget every compiled rule held in memory (the disk cache is left as it is).
+
+    Examples
+    --------
+    >>> clear_cache(); cache_info()["size"]
+    0
+    """
+    _MEMORY.clear()
