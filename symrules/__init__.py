@@ -19,13 +19,14 @@ from .errors import (
 )
 from .fields import fields, with_fields
 from .forward import jvp
+from .primitives import non_differentiable, primitive
 from .reverse import grad, hessian, jacobian, rrule_via_ad, value_and_grad, vjp
 from .rules import frule, register_frule, register_rrule, rrule
 from .tangents import NoTangent, Tangent, ZeroTangent
-from .tracing import non_differentiable, primitive
 
 __all__ = [
     "FieldsError",
+    "Integrand",
     "InputError",
     "MissingCotangentError",
     "NoTangent",
@@ -40,6 +41,7 @@ __all__ = [
     "frule",
     "grad",
     "hessian",
+    "integrand",
     "jacobian",
     "jvp",
     "non_differentiable",
@@ -48,6 +50,7 @@ __all__ = [
     "register_rrule",
     "rrule",
     "rrule_via_ad",
+    "symbolic_rule",
     "testing",
     "value_and_grad",
     "vjp",
@@ -55,3 +58,14 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+_SYMBOLIC = ("Integrand", "integrand", "symbolic_rule")
+
+
+def __getattr__(name: str) -> object:
+    # SymPy is imported when a symbolic feature is first used, not by `import symrules`.
+    if name in _SYMBOLIC:
+        from . import symbolic
+
+        return getattr(symbolic, name)
+    raise AttributeError(f"module 'symrules' has no attribute {name!r}")

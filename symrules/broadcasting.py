@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ShapeOnly", "broadcast_tangent", "shape_of", "unbroadcast"]
+__all__ = ["ShapeOnly", "broadcast_tangent", "shape_of", "sum_to", "unbroadcast"]
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
@@ -32,7 +32,11 @@ def unbroadcast(x_bar: Any, like: Any) -> Any:
     >>> float(unbroadcast(np.ones(4), 2.0))
     4.0
     """
-    shape = shape_of(like)
+    return sum_to(x_bar, shape_of(like))
+
+
+def sum_to(x_bar: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``x_bar`` over the axes that numpy broadcasting added or stretched to reach its shape."""
     have = shape_of(x_bar)
     if have == shape:
         return x_bar
@@ -64,9 +68,9 @@ class ShapeOnly:
 
     __slots__ = ("dtype", "shape")
 
-    def __init__(self, x: Any) -> None:
-        self.shape = shape_of(x)
-        self.dtype = getattr(x, "dtype", None)
+    def __init__(self, shape: tuple[int, ...], dtype: Any) -> None:
+        self.shape = shape
+        self.dtype = dtype
 
     @property
     def ndim(self) -> int:

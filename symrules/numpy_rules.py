@@ -20,8 +20,8 @@ import numpy as np
 
 from .broadcasting import shape_of, unbroadcast
 from .errors import UnsupportedFunctionError
+from .primitives import primitive
 from .rules import defjvp, defvjp, mark_non_differentiable
-from .tracing import primitive
 
 __all__ = ["scatter_add"]
 
@@ -99,13 +99,21 @@ def _elementwise_vjp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
 
     else:
         reads = _reads(d, fn.nin)
+        if len(reads) == 1:  # the common case, spelled out for speed
+            (k,) = reads
 
-        def vjp(y_bar: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
-            values = (*args, y)
-            return y_bar * d(*[values[k] for k in reads])
+            def vjp(y_bar: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+                return y_bar * d(args[k] if k < len(args) else y)
+
+        else:
+
+            def vjp(y_bar: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+                values = (*args, y)
+                return y_bar * d(*[values[k] for k in reads])
 
     vjp.__qualname__ = f"{fn.__name__}_pullback_{i}"
     vjp.reads = frozenset() if d in (1, -1) else frozenset(_reads(d, fn.nin))
+    vjp.shapes = False  # the engine unbroadcasts; the pullback needs no shapes
     return vjp
 
 
@@ -129,6 +137,7 @@ def _elementwise_jvp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
 def _shape_only(vjp: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a pullback that reads only the shapes of the float arrays it is given."""
     vjp.reads = frozenset()
+    vjp.shapes = True
     return vjp
 
 
@@ -452,5 +461,11 @@ def _dot_checked(pullback: Callable[..., Any]) -> Callable[..., Any]:
 defvjp(np.matmul, _matmul_pullback_a, _matmul_pullback_b)
 defjvp(np.matmul, lambda a_dot, y, a, b: np.matmul(a_dot, b),
        lambda b_dot, y, a, b: np.matmul(a, b_dot))  # fmt: skip
+defvjp(
+    np.vdot,
+    lambda y_bar, y, a, b: np.reshape(y_bar * b, shape_of(a)),
+    lambda y_bar, y, a, b: np.reshape(y_bar * a, shape_of(b)),
+)
+defjvp(np.vdot, lambda a_dot, y, a, b: np.vdot(a_dot, b), lambda b_dot, y, a, b: np.vdot(a, b_dot))
 defvjp(np.dot, _dot_checked(_matmul_pullback_a), _dot_checked(_matmul_pullback_b))
 defjvp(np.dot, lambda a_dot, y, a, b: np.dot(a_dot, b), lambda b_dot, y, a, b: np.dot(a, b_dot))

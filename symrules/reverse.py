@@ -9,6 +9,7 @@ cotangent of a structure is the same structure, a :class:`~symrules.Tangent` for
 from __future__ import annotations
 
 import functools
+import heapq
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,40 +18,40 @@ import numpy as np
 from .broadcasting import shape_of
 from .errors import InputError
 from .fields import Path, children, is_differentiable, leaves, replace_leaves
+from .recording import TRACED_FIELDS
 from .tangents import NoTangent, ZeroTangent, accumulate, is_zero, tangent_from_leaves
-from .tracing import TRACED_FIELDS, Box, Node, Trace
+from .tracing import Box, Node, Trace
 
 __all__ = ["grad", "hessian", "jacobian", "rrule_via_ad", "value_and_grad", "vjp"]
 
 
 def _backward(output: Any, y_bar: Any, trace: Trace, inputs: Sequence[Node]) -> list[Any]:
-    """Cotangents of ``inputs`` given the output's cotangent ``y_bar``."""
+    """Cotangents of ``inputs`` given the output's cotangent ``y_bar``.
+
+    Nodes are visited newest first (a max-heap on creation number), which visits every
+    consumer of a value before the value itself; each node's cotangent is complete then.
+    """
     if type(output) is not Box or output.trace is not trace:
         return [ZeroTangent()] * len(inputs)
-    order: list[Node] = []
-    visited: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(output.node, False)]
-    while stack:  # iterative depth-first search; post-order puts parents before children
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-        elif id(node) not in visited:
-            visited.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p in node.parents if id(p) not in visited)
-    cotangents: dict[int, Any] = {id(output.node): y_bar}
-    for node in reversed(order):
+    start = output.node
+    cotangents: dict[Node, Any] = {start: y_bar}
+    heap = [(-start.seq, start)]
+    done: dict[Node, Any] = {}
+    while heap:
+        node = heapq.heappop(heap)[1]
+        g = cotangents.pop(node)
         if not node.parents:
-            continue
-        g = cotangents.pop(id(node), None)
-        if g is None:
+            done[node] = g
             continue
         for parent, ct in zip(node.parents, node.vjp(g), strict=True):
             if is_zero(ct):
                 continue
-            key = id(parent)
-            cotangents[key] = accumulate(cotangents[key], ct) if key in cotangents else ct
-    return [cotangents.get(id(n), ZeroTangent()) for n in inputs]
+            if parent in cotangents:
+                cotangents[parent] = accumulate(cotangents[parent], ct)
+            else:
+                cotangents[parent] = ct
+                heapq.heappush(heap, (-parent.seq, parent))
+    return [done.get(n, ZeroTangent()) for n in inputs]
 
 
 def _box_input(trace: Trace, x: Any, name: str, paths: set[Path] | None = None):

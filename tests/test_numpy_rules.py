@@ -71,6 +71,7 @@ CATALOGUE = {
     "diff": (np.diff, V),
     "flip": (np.flip, M),
     "dot_vectors": (np.dot, V, W),
+    "vdot": (np.vdot, V, W),
     "dot_matrix_vector": (np.dot, M, np.array([0.2, 0.7])),
     "matmul": (np.matmul, M, M.T),
     "matmul_vector_matrix": (np.matmul, V, M),
