@@ -41,8 +41,8 @@ def sum_to(x_bar: Any, shape: tuple[int, ...]) -> Any:
     if have == shape:
         return x_bar
     lead = len(have) - len(shape)
-    if lead > 0:
-        x_bar = np.sum(x_bar, axis=tuple(range(lead)))
+    if lead > 0:  # the method, not np.sum: it skips numpy's dispatch layers (hot path)
+        x_bar = x_bar.sum(axis=tuple(range(lead)) if shape else None)
     ones = tuple(i for i, n in enumerate(shape) if n == 1 and shape_of(x_bar)[i] != 1)
     if ones:
         x_bar = np.sum(x_bar, axis=ones, keepdims=True)

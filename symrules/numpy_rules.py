@@ -377,6 +377,8 @@ defjvp(
 
 def _is_basic(index: Any) -> bool:
     """Basic indexing (ints, slices, None, ...) and masks never select an element twice."""
+    if type(index) is int or type(index) is slice:
+        return True
     items = index if isinstance(index, tuple) else (index,)
     return all(
         isinstance(i, int | np.integer | slice | type(None) | type(Ellipsis))
@@ -397,7 +399,8 @@ def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> np.ndarray:
     >>> scatter_add(np.array([1.0, 2.0]), np.array([0, 0]), (3,)).tolist()
     [3.0, 0.0, 0.0]
     """
-    out = np.zeros(shape, dtype=np.result_type(values, float))
+    dtype = getattr(values, "dtype", None)
+    out = np.zeros(shape, dtype=dtype if dtype is not None and dtype.kind in "fc" else float)
     if _is_basic(index):
         out[index] = values
     else:

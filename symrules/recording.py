@@ -123,53 +123,57 @@ def _shapes(x: Any) -> Any:
     return x
 
 
-def _residuals(vjps: list, y: Any, uargs: list) -> tuple[Any, list]:
-    """What the pullbacks read of ``(*uargs, y)``: the rest is dropped, or kept as a shape.
+def _plan(entry: Any, positions: tuple[int, ...]) -> tuple[list, frozenset | None, bool]:
+    """For traced ``positions`` of a table function: the pullbacks, and what they read.
 
     A pullback declares ``reads`` (the positions it reads, ``len(args)`` standing for ``y``)
-    and ``shapes`` (whether it reads the other arrays' shapes); one without ``reads`` keeps
-    everything.
+    and ``shapes`` (whether it needs the other float arrays' shapes); one without ``reads``
+    keeps everything. Cached on the table entry: a function is called the same way often.
     """
-    reads: set[int] = set()
-    shapes = False
-    for vjp in vjps:
-        r = getattr(vjp, "reads", None)
-        if r is None:
-            return y, uargs
-        reads |= r
-        shapes = shapes or vjp.shapes
-    drop = _shapes if shapes else _dropped
+    plan = entry.plans.get(positions)
+    if plan is None:
+        vjps = [entry.vjps[pos - 1] for pos in positions]
+        declared = [getattr(vjp, "reads", None) for vjp in vjps]
+        reads = None if None in declared else frozenset().union(*declared)
+        shapes = reads is not None and any(vjp.shapes for vjp in vjps)
+        plan = entry.plans[positions] = (vjps, reads, shapes)
+    return plan
+
+
+def _residuals(reads: frozenset | None, shapes: bool, y: Any, uargs: list) -> tuple[Any, list]:
+    """The values a pullback keeps: what it reads; the rest dropped, or kept as a shape."""
+    if reads is None:
+        return y, uargs
     n = len(uargs)
-    return (
-        y if n in reads else drop(y),
-        [a if i in reads else drop(a) for i, a in enumerate(uargs)],
-    )
-
-
-def _dropped(x: Any) -> None:
-    return None
+    if shapes:
+        return (
+            y if n in reads else _shapes(y),
+            [a if i in reads else _shapes(a) for i, a in enumerate(uargs)],
+        )
+    return y if n in reads else None, [a if i in reads else None for i, a in enumerate(uargs)]
 
 
 def _table_vjp(entry, y, uargs, kwargs, top) -> Callable[[Any], list]:
-    vjps = [entry.vjps[pos - 1] for pos, _, _ in top]
-    shapes = [shape_of(uargs[pos - 1]) for pos, _, _ in top] if entry.broadcast else None
-    y, uargs = _residuals(vjps, y, uargs)
+    vjps, reads, shapes = _plan(entry, tuple([pos for pos, _, _ in top]))
+    sizes = [shape_of(uargs[pos - 1]) for pos, _, _ in top] if entry.broadcast else None
+    y, uargs = _residuals(reads, shapes, y, uargs)
 
     def table_vjp(y_bar: Any) -> list:
-        if shapes is None:
+        if sizes is None:
             return [vjp(y_bar, y, *uargs, **kwargs) for vjp in vjps]
         return [sum_to(vjp(y_bar, y, *uargs, **kwargs), shape)
-                for vjp, shape in zip(vjps, shapes, strict=True)]  # fmt: skip
+                for vjp, shape in zip(vjps, sizes, strict=True)]  # fmt: skip
 
     return table_vjp
 
 
 def _table_vjp_nested(entry, y, uargs, kwargs, top) -> Callable[[Any], list]:
     """The same, for traced values inside containers (``np.concatenate([a, b])``)."""
-    positions = sorted({pos for pos, _, _ in top})
-    vjps = [(pos, entry.vjps[pos - 1]) for pos in positions]
+    positions = tuple(sorted({pos for pos, _, _ in top}))
+    pullbacks, reads, keep_shapes = _plan(entry, positions)
+    vjps = list(zip(positions, pullbacks, strict=True))
     shapes = {pos: shape_of(uargs[pos - 1]) for pos in positions} if entry.broadcast else None
-    y, uargs = _residuals([v for _, v in vjps], y, uargs)
+    y, uargs = _residuals(reads, keep_shapes, y, uargs)
     paths = [(pos, path) for pos, path, _ in top]
 
     def table_vjp(y_bar: Any) -> list:

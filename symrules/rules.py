@@ -13,7 +13,7 @@ argument, so the engine computes cotangents only for the arguments that are trac
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .broadcasting import broadcast_tangent, unbroadcast
@@ -50,6 +50,7 @@ class TableEntry:
     vjps: tuple[Callable[..., Any] | None, ...] = ()
     jvps: tuple[Callable[..., Any] | None, ...] = ()
     broadcast: bool = False
+    plans: dict[tuple[int, ...], Any] = field(default_factory=dict, repr=False)
 
 
 _TABLE: dict[Any, TableEntry] = {}
@@ -73,6 +74,7 @@ def defvjp(fn: Any, *vjps: Callable[..., Any] | None, broadcast: bool = False) -
     """Table entry: one vector-Jacobian product per argument of ``fn`` (``None``: none)."""
     entry = _TABLE.setdefault(fn, TableEntry())
     entry.vjps, entry.broadcast = vjps, broadcast
+    entry.plans.clear()
 
 
 def defjvp(fn: Any, *jvps: Callable[..., Any] | None, broadcast: bool = False) -> None:
