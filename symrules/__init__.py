@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from . import finite_differences, testing
 from . import numpy_rules as _numpy_rules  # noqa: F401  (registers the numpy table)
+from .adaptive import GaussKronrod
+from .compare import Comparison, compare
 from .errors import (
     FieldsError,
     InputError,
@@ -20,27 +22,55 @@ from .errors import (
 from .fields import fields, with_fields
 from .forward import jvp
 from .primitives import non_differentiable, primitive
+from .quadrature import MethodError, integrate
+from .quadrature_rules import (
+    ClenshawCurtis,
+    Composite,
+    ConvergenceError,
+    ConvergenceWarning,
+    GaussLegendre,
+    QuadratureError,
+    QuadratureInputError,
+    Simpson,
+    TanhSinh,
+    Trapezoid,
+)
 from .reverse import grad, hessian, jacobian, rrule_via_ad, value_and_grad, vjp
 from .rules import frule, register_frule, register_rrule, rrule
 from .tangents import NoTangent, Tangent, ZeroTangent
 
 __all__ = [
+    "ClenshawCurtis",
+    "Comparison",
+    "Composite",
+    "ConvergenceError",
+    "ConvergenceWarning",
     "FieldsError",
+    "GaussKronrod",
+    "GaussLegendre",
     "Integrand",
     "InputError",
+    "MethodError",
     "MissingCotangentError",
     "NoTangent",
+    "QuadratureError",
+    "QuadratureInputError",
     "RuleError",
+    "Simpson",
     "SymrulesError",
     "Tangent",
+    "TanhSinh",
     "TracingError",
+    "Trapezoid",
     "UnsupportedFunctionError",
     "ZeroTangent",
+    "compare",
     "fields",
     "finite_differences",
     "frule",
     "grad",
     "hessian",
+    "integrate",
     "integrand",
     "jacobian",
     "jvp",
