@@ -27,6 +27,7 @@ import numpy as np
 try:
     import ipywidgets as w
     from matplotlib.figure import Figure
+    from matplotlib.ticker import NullFormatter
 except ImportError as err:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         "symrules.widgets needs ipywidgets and matplotlib: pip install 'symrules[jupyter]'"
@@ -472,6 +473,7 @@ class GradientExplorer:
             ax.bar_label(bars, labels=[f"{t * 1e6:.3g} us" for t in timed.values()], fontsize=7)
             ax.set_xscale("log")
             ax.set_xlim(right=max(timed.values()) * 1e6 * 5)
+            ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded minor labels
         ax.set_xlabel("microseconds")
         return _png(fig)
 
