@@ -17,20 +17,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import timeit
 
 import numpy as np
+from integrands import best
 
 import symrules as sr
 
 TARGETS = {100: 10.0, 10_000: 3.0, 1_000_000: 3.0}
-
-
-def best_time(fn, repeat: int) -> float:
-    """Seconds per call: minimum over ``repeat`` runs of an auto-ranged timing loop."""
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeat, number=number)) / number
 
 
 def seed(n: int, np_module=np):
@@ -61,12 +54,12 @@ def main() -> None:
         main_fn = seed(n)
         vg = sr.value_and_grad(main_fn)
         np.testing.assert_allclose(vg(p)[1], [(n + 1) / (2 * n), 1.0], rtol=1e-10)
-        t_primal = best_time(functools.partial(main_fn, p), repeat)
-        t_sr = best_time(functools.partial(vg, p), repeat)
+        t_primal = best(functools.partial(main_fn, p), repeat)
+        t_sr = best(functools.partial(vg, p), repeat)
         peer = ""
         if autograd is not None:
             ag = autograd.value_and_grad(seed(n, anp))
-            t_ag = best_time(functools.partial(ag, p), repeat)
+            t_ag = best(functools.partial(ag, p), repeat)
             peer = f"{t_ag * 1e6:9.1f} us ({t_ag / t_primal:.1f}x)"
         print(
             f"{n:>9} {t_primal * 1e6:8.1f}us {t_sr * 1e6:8.1f}us {t_sr / t_primal:6.2f} "

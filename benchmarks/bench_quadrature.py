@@ -25,40 +25,18 @@ fd is skipped where one call would take over ``FD_BUDGET`` seconds.
 from __future__ import annotations
 
 import argparse
-import timeit
 from collections.abc import Callable
 
 import numpy as np
+from integrands import best, cases
 
 import symrules as sr
 from symrules.quadrature import integrate
 from symrules.quadrature_rules import Composite, GaussLegendre
 from symrules.symbolic import Integrand
 
-K = np.arange(64)
 SIZES = (100, 10_000, 1_000_000)
 FD_BUDGET = 2.0  # seconds: fd is skipped where one call would take longer (N = 1e6 series)
-
-
-def cases() -> list[tuple[str, str, dict, Callable[..., object]]]:
-    """``(label, expression, params, numpy f(x, **params))``."""
-    series = " + ".join(f"c[{k}]*cos({k}*x)" for k in K)
-    return [
-        ("p1*x + p2", "p1*x + p2", {"p1": 2.0, "p2": 1.0},
-         lambda x, p1, p2: p1 * x + p2),
-        ("damped wave (5 params)", "a*exp(-b*x**2)*sin(c*x + d) + e*x**3",
-         {"a": 1.0, "b": 0.5, "c": 4.0, "d": 0.1, "e": 0.3},
-         lambda x, a, b, c, d, e: a * np.exp(-b * x**2) * np.sin(c * x + d) + e * x**3),
-        ("cosine series (64 params)", series, {"c": 1.0 / (1.0 + K)},
-         lambda x, c: np.cos(x[:, None] * K) @ c),
-    ]  # fmt: skip
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    """Minimum seconds per call over ``repeat`` timeit runs."""
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeat, number=number)) / number
 
 
 def gradient_fn(expr: str, params: dict, numpy_f: Callable, rule: object, method: str):

@@ -15,33 +15,11 @@ import argparse
 import timeit
 
 import numpy as np
+from integrands import best, cases
 
 import symrules as sr
 from symrules.symbolic import Integrand
 from symrules.symbolic.codegen import clear_cache
-
-K = np.arange(64)
-
-
-def cases() -> list[tuple[str, str, dict, object]]:
-    """``(label, expression, params, numpy primal f(x, **params))``."""
-    series = " + ".join(f"c[{k}]*cos({k}*x)" for k in range(64))
-    return [
-        ("p1*x + p2", "p1*x + p2", {"p1": 2.0, "p2": 1.0},
-         lambda x, p1, p2: p1 * x + p2),
-        ("damped wave (5 params)", "a*exp(-b*x**2)*sin(c*x + d) + e*x**3",
-         {"a": 1.0, "b": 0.5, "c": 4.0, "d": 0.1, "e": 0.3},
-         lambda x, a, b, c, d, e: a * np.exp(-b * x**2) * np.sin(c * x + d) + e * x**3),
-        ("cosine series (64 params)", series, {"c": 1.0 / (1.0 + K)},
-         lambda x, c: np.cos(np.outer(x, K)) @ c),
-    ]  # fmt: skip
-
-
-def best(fn, repeat: int) -> float:
-    """Minimum seconds per call over ``repeat`` timeit runs."""
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeat, number=number)) / number
 
 
 def measure(f: Integrand, numpy_primal, params: dict, n: int, repeat: int) -> tuple:
