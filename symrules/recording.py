@@ -79,17 +79,20 @@ def reverse_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list, ne
     ``top`` lists the traced inputs as ``(position, path, box)``, position 0 being the callee;
     ``vjp(y_bar)`` returns their cotangents in that order.
     """
-    entry = _table_entry(fun)
+    try:
+        entry = _TABLE.get(fun)
+    except TypeError:  # unhashable callables
+        entry = None
     if entry is not None and entry.vjps:
-        vjps = entry.vjps
-        for pos, _, _ in top:
-            if pos > len(vjps) or vjps[pos - 1] is None:
-                raise _not_differentiable_in(fun, pos - 1)
+        if nested:
+            plan = _plan(fun, entry, tuple(sorted({pos for pos, _, _ in top})))
+        else:
+            plan = _plan(fun, entry, tuple([pos for pos, _, _ in top]))
         y = fun(*uargs, **kwargs)
         if not (type(y) is np.ndarray and y.dtype.kind == "f") and not is_differentiable(y):
             return y, None
         make = _table_vjp_nested if nested else _table_vjp
-        return y, make(entry, y, uargs, kwargs, top)
+        return y, make(plan, entry.broadcast, y, uargs, kwargs, top)
     found = lookup(_RRULES, fun)
     if found is None:
         return None
@@ -123,7 +126,7 @@ def _shapes(x: Any) -> Any:
     return x
 
 
-def _plan(entry: Any, positions: tuple[int, ...]) -> tuple[list, frozenset | None, bool]:
+def _plan(fun: Any, entry: Any, positions: tuple[int, ...]) -> tuple[list, Any, bool]:
     """For traced ``positions`` of a table function: the pullbacks, and what they read.
 
     A pullback declares ``reads`` (the positions it reads, ``len(args)`` standing for ``y``)
@@ -132,6 +135,9 @@ def _plan(entry: Any, positions: tuple[int, ...]) -> tuple[list, frozenset | Non
     """
     plan = entry.plans.get(positions)
     if plan is None:
+        for pos in positions:
+            if pos > len(entry.vjps) or entry.vjps[pos - 1] is None:
+                raise _not_differentiable_in(fun, pos - 1)
         vjps = [entry.vjps[pos - 1] for pos in positions]
         declared = [getattr(vjp, "reads", None) for vjp in vjps]
         reads = None if None in declared else frozenset().union(*declared)
@@ -153,26 +159,41 @@ def _residuals(reads: frozenset | None, shapes: bool, y: Any, uargs: list) -> tu
     return y if n in reads else None, [a if i in reads else None for i, a in enumerate(uargs)]
 
 
-def _table_vjp(entry, y, uargs, kwargs, top) -> Callable[[Any], list]:
-    vjps, reads, shapes = _plan(entry, tuple([pos for pos, _, _ in top]))
-    sizes = [shape_of(uargs[pos - 1]) for pos, _, _ in top] if entry.broadcast else None
+def _table_vjp(plan, broadcast, y, uargs, kwargs, top) -> Callable[[Any], list]:
+    vjps, reads, shapes = plan
+    sizes = None
+    if broadcast:  # an argument smaller than the output gets its cotangent summed down
+        y_shape = shape_of(y)
+        sizes = [shape_of(uargs[pos - 1]) for pos, _, _ in top]
+        if all(size == y_shape for size in sizes):
+            sizes = None
     y, uargs = _residuals(reads, shapes, y, uargs)
+    if sizes is None and len(vjps) == 1:  # the common case, spelled out for speed
+        (vjp,) = vjps
 
-    def table_vjp(y_bar: Any) -> list:
-        if sizes is None:
+        def table_vjp(y_bar: Any) -> list:
+            return [vjp(y_bar, y, *uargs, **kwargs)]
+
+    elif sizes is None:
+
+        def table_vjp(y_bar: Any) -> list:
             return [vjp(y_bar, y, *uargs, **kwargs) for vjp in vjps]
-        return [sum_to(vjp(y_bar, y, *uargs, **kwargs), shape)
-                for vjp, shape in zip(vjps, sizes, strict=True)]  # fmt: skip
+
+    else:
+
+        def table_vjp(y_bar: Any) -> list:
+            return [sum_to(vjp(y_bar, y, *uargs, **kwargs), shape)
+                    for vjp, shape in zip(vjps, sizes, strict=True)]  # fmt: skip
 
     return table_vjp
 
 
-def _table_vjp_nested(entry, y, uargs, kwargs, top) -> Callable[[Any], list]:
+def _table_vjp_nested(plan, broadcast, y, uargs, kwargs, top) -> Callable[[Any], list]:
     """The same, for traced values inside containers (``np.concatenate([a, b])``)."""
     positions = tuple(sorted({pos for pos, _, _ in top}))
-    pullbacks, reads, keep_shapes = _plan(entry, positions)
+    pullbacks, reads, keep_shapes = plan
     vjps = list(zip(positions, pullbacks, strict=True))
-    shapes = {pos: shape_of(uargs[pos - 1]) for pos in positions} if entry.broadcast else None
+    shapes = {pos: shape_of(uargs[pos - 1]) for pos in positions} if broadcast else None
     y, uargs = _residuals(reads, keep_shapes, y, uargs)
     paths = [(pos, path) for pos, path, _ in top]
 

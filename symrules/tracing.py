@@ -31,7 +31,7 @@ from .broadcasting import shape_of
 from .errors import TracingError, UnsupportedFunctionError
 from .fields import Path, leaves, replace_leaves
 from .recording import forward_rule, name_of, reverse_rule
-from .rules import is_non_differentiable
+from .rules import _NON_DIFFERENTIABLE
 
 __all__ = ["Box", "Node", "Trace", "bind", "is_traced", "strip"]
 
@@ -280,8 +280,11 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
             found.extend((i, path, b) for path, b in leaves(arg, _is_box))
     if not found:
         return fun(*args, **kwargs)
-    if is_non_differentiable(fun):
-        return fun(*map(strip, args), **kwargs)
+    try:
+        if fun in _NON_DIFFERENTIABLE:
+            return fun(*map(strip, args), **kwargs)
+    except TypeError:  # unhashable callables
+        pass
     trace = found[0][2].trace
     for item in found:
         if item[2].trace.level > trace.level:
