@@ -39,7 +39,7 @@ from .primitives import non_differentiable, primitive
 from .quadrature_rules import QuadratureInputError, QuadratureRule
 from .recording import TRACED_FIELDS
 from .reverse import rrule_via_ad
-from .rules import _FRULES, _RRULES, frule, lookup, register_frule, register_rrule, rrule
+from .rules import frule, has_frule, has_rrule, register_frule, register_rrule, rrule
 from .tangents import NoTangent, ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
 from .tracing import Box, is_traced
 
@@ -186,14 +186,10 @@ def _domain(domain: Any) -> tuple[Any, ...]:
     return tuple(points)
 
 
-def _has_rule(registry: dict[Any, Any], f: Any) -> bool:
-    return lookup(registry, f) is not None
-
-
 def _resolve(f: Any, method: str) -> str:
     if method not in METHODS:
         raise MethodError(f"method must be one of {METHODS}, got {method!r}")
-    generated = _has_rule(_RRULES, f)
+    generated = has_rrule(f)
     if method == "auto":
         return "symbolic" if generated else "ad"
     if method == "symbolic" and not generated:
@@ -357,7 +353,7 @@ def _push(f: Any, method: str, x: Any, dots: dict[Path, Any]) -> Any:
     """``sum_p df(x)/dp * p_dot`` at every node: the pushforward of ``f``'s fields."""
     if method == "fd":
         return fd.jvp(lambda g: g(x), f, tangent_from_leaves(f, dots))
-    if method == "symbolic" and _has_rule(_FRULES, f):
+    if method == "symbolic" and has_frule(f):
         return frule((tangent_from_leaves(f, dots), ZeroTangent()), f, x)[1]
     paths = list(dots)
 

@@ -25,6 +25,8 @@ __all__ = [
     "defjvp",
     "defvjp",
     "frule",
+    "has_frule",
+    "has_rrule",
     "is_non_differentiable",
     "lookup",
     "mark_non_differentiable",
@@ -102,6 +104,16 @@ def lookup(registry: dict[Any, Any], f: Any) -> tuple[Any, bool] | None:
         if cls in registry:
             return registry[cls], True
     return None
+
+
+def has_rrule(f: Any) -> bool:
+    """Whether a reverse rule is registered for ``f`` or its class (the numpy table aside)."""
+    return lookup(_RRULES, f) is not None
+
+
+def has_frule(f: Any) -> bool:
+    """Whether a forward rule is registered for ``f`` or its class (the numpy table aside)."""
+    return lookup(_FRULES, f) is not None
 
 
 def _register(registry: dict[Any, Any], kind: str, fn: Any) -> Callable[[Any], Any]:
