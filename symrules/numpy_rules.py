@@ -371,6 +371,40 @@ defjvp(
 )
 
 
+def _linspace_weights(y: Any, start: Any, num: int, endpoint: bool, axis: int) -> Any:
+    """``t`` with ``y = start + (stop - start) * t``, shaped to broadcast against ``y``."""
+    if axis != 0:
+        raise UnsupportedFunctionError("numpy.linspace is differentiable along axis=0 only")
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    return np.reshape(t, (num,) + (1,) * len(shape_of(start)))
+
+
+@_shape_only
+def _linspace_pullback_start(y_bar, y, start, stop, num=50, endpoint=True, retstep=False,
+                             dtype=None, axis=0, **_):  # fmt: skip
+    return np.sum(y_bar * (1.0 - _linspace_weights(y, start, num, endpoint, axis)), axis=0)
+
+
+@_shape_only
+def _linspace_pullback_stop(y_bar, y, start, stop, num=50, endpoint=True, retstep=False,
+                            dtype=None, axis=0, **_):  # fmt: skip
+    return np.sum(y_bar * _linspace_weights(y, stop, num, endpoint, axis), axis=0)
+
+
+def _linspace_pushforward_start(start_dot, y, start, stop, num=50, endpoint=True,
+                                retstep=False, dtype=None, axis=0, **_):  # fmt: skip
+    return start_dot * (1.0 - _linspace_weights(y, start, num, endpoint, axis))
+
+
+def _linspace_pushforward_stop(stop_dot, y, start, stop, num=50, endpoint=True,
+                               retstep=False, dtype=None, axis=0, **_):  # fmt: skip
+    return stop_dot * _linspace_weights(y, stop, num, endpoint, axis)
+
+
+defvjp(np.linspace, _linspace_pullback_start, _linspace_pullback_stop)
+defjvp(np.linspace, _linspace_pushforward_start, _linspace_pushforward_stop)
+
+
 # ---------------------------------------------------------------------------------------
 # indexing
 

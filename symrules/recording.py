@@ -90,6 +90,11 @@ def reverse_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list, ne
             plan = _plan(fun, entry, tuple([pos for pos, _, _ in top]))
         y = fun(*uargs, **kwargs)
         if not (type(y) is np.ndarray and y.dtype.kind == "f") and not is_differentiable(y):
+            if isinstance(y, tuple | list):  # e.g. retstep=True: never drop a derivative
+                raise UnsupportedFunctionError(
+                    f"{name_of(fun)} returned several outputs; differentiating through that "
+                    "form is not supported"
+                )
             return y, None
         make = _table_vjp_nested if nested else _table_vjp
         return y, make(plan, entry.broadcast, y, uargs, kwargs, top)

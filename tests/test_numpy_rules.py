@@ -94,6 +94,8 @@ CATALOGUE = {
     "stack_axis1": (lambda a, b: np.stack([a, b], axis=1), V, W),
     "where": (lambda a, b: np.where(V > 0.5, a, b), V, W),
     "clip": (np.clip, V, 0.4, 0.7),
+    "linspace": (np.linspace, 0.3, 1.7, 7),
+    "linspace_no_endpoint_arrays": (lambda a, b: np.linspace(a, b, 4, endpoint=False), V, W),
 }
 
 
@@ -160,6 +162,21 @@ def test_prod_gradient_is_exact_at_zeros(axis):
             others = np.delete(x[:, idx[1]], idx[0])
         expected[idx] = np.prod(others)
     np.testing.assert_array_equal(g, expected)
+
+
+def test_linspace_with_traced_bounds_gives_a_riemann_sum_gradient():
+    def riemann(b):
+        x = np.linspace(0.0, b, 101)
+        return np.sum(x[1:] ** 2) * (b / 100)
+
+    b = 2.0
+    exact = 3 * b**2 * (100 * 101 * 201 / 6) / 100**3  # d/db of b**3 * sum(i**2) / 100**3
+    np.testing.assert_allclose(sr.grad(riemann)(b), exact, rtol=1e-12)
+
+
+def test_several_outputs_are_refused_not_dropped():
+    with pytest.raises(sr.UnsupportedFunctionError, match="several outputs"):
+        sr.grad(lambda b: np.sum(np.linspace(0.0, b, 5, retstep=True)[0]))(1.0)
 
 
 def test_dot_beyond_two_dimensions_is_an_error():
