@@ -65,6 +65,15 @@ def _table_entry(fun: Any) -> Any:
         return None
 
 
+def _refuse_several_outputs(fun: Any, y: Any) -> None:
+    """A tuple of outputs (``retstep=True``, ...) would silently lose its derivative."""
+    if isinstance(y, tuple | list):
+        raise UnsupportedFunctionError(
+            f"{name_of(fun)} returned several outputs; differentiating through that form is "
+            "not supported"
+        )
+
+
 def _not_differentiable_in(fun: Any, pos: int) -> UnsupportedFunctionError:
     return UnsupportedFunctionError(f"{name_of(fun)} is not differentiable in its argument {pos}")
 
@@ -90,11 +99,7 @@ def reverse_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list, ne
             plan = _plan(fun, entry, tuple([pos for pos, _, _ in top]))
         y = fun(*uargs, **kwargs)
         if not (type(y) is np.ndarray and y.dtype.kind == "f") and not is_differentiable(y):
-            if isinstance(y, tuple | list):  # e.g. retstep=True: never drop a derivative
-                raise UnsupportedFunctionError(
-                    f"{name_of(fun)} returned several outputs; differentiating through that "
-                    "form is not supported"
-                )
+            _refuse_several_outputs(fun, y)
             return y, None
         make = _table_vjp_nested if nested else _table_vjp
         return y, make(plan, entry.broadcast, y, uargs, kwargs, top)
@@ -265,6 +270,7 @@ def forward_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list):
     if entry is not None and entry.jvps:
         y = fun(*uargs, **kwargs)
         if not is_differentiable(y):
+            _refuse_several_outputs(fun, y)
             return y, None
         y_dot: Any = ZeroTangent()
         for pos, sub in dots_by_pos.items():

@@ -177,6 +177,8 @@ def test_linspace_with_traced_bounds_gives_a_riemann_sum_gradient():
 def test_several_outputs_are_refused_not_dropped():
     with pytest.raises(sr.UnsupportedFunctionError, match="several outputs"):
         sr.grad(lambda b: np.sum(np.linspace(0.0, b, 5, retstep=True)[0]))(1.0)
+    with pytest.raises(sr.UnsupportedFunctionError, match="several outputs"):
+        sr.jvp(lambda b: np.linspace(0.0, b, 5, retstep=True)[0], (1.0,), (1.0,))
 
 
 def test_dot_beyond_two_dimensions_is_an_error():
