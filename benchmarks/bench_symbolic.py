@@ -19,7 +19,7 @@ from integrands import best, cases
 
 import symrules as sr
 from symrules.symbolic import Integrand
-from symrules.symbolic.codegen import clear_cache
+from symrules.symbolic.loader import clear_cache
 
 
 def measure(f: Integrand, numpy_primal, params: dict, n: int, repeat: int) -> tuple:

@@ -12,17 +12,11 @@ import pytest
 import sympy as sp
 from integrand_catalogue import CATALOGUE, IDS, Case, oracle
 
-from symrules.symbolic import codegen
-from symrules.symbolic.codegen import (
-    NumpySourcePrinter,
-    cache_info,
-    clear_cache,
-    generate_source,
-    generated_rules,
-    print_numpy,
-    set_cache_dir,
-)
+from symrules.symbolic import loader
+from symrules.symbolic.codegen import generate_source
 from symrules.symbolic.derive import Declaration, NoNumpyPrinterError, derive
+from symrules.symbolic.loader import cache_info, clear_cache, generated_rules, set_cache_dir
+from symrules.symbolic.printer import NumpySourcePrinter, print_numpy
 
 # Generated and oracle code evaluate the same formulas in different orders: a few ulps,
 # amplified by cancellation in the 64-term series.
@@ -238,4 +232,4 @@ def test_disk_cache_writes_plain_python(tmp_path) -> None:
         assert loaded.derivation.partials["w"] == d.x**9  # derived again on demand
     finally:
         set_cache_dir(None)
-    assert codegen._DISK["dir"] is None
+    assert loader._DISK["dir"] is None

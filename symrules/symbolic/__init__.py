@@ -1,8 +1,10 @@
 """Symbolic rules: SymPy-derived partials generated into vectorized numpy rules.
 
-Three layers, imported in this order: :mod:`~symrules.symbolic.derive` (safe parsing,
-partials, shared subexpressions), :mod:`~symrules.symbolic.codegen` (numpy source, compiled
-once and cached) and :mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable
+Derivation, code generation, the callable object, imported in this order:
+:mod:`~symrules.symbolic.derive` (safe parsing, partials, shared subexpressions);
+:mod:`~symrules.symbolic.printer`, :mod:`~symrules.symbolic.codegen` and
+:mod:`~symrules.symbolic.loader` (one expression to numpy source, the module of rules, compiled
+once and cached); and :mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable
 object, its registered rules, the :func:`integrand` decorator and :func:`symbolic_rule`).
 Importing this package imports SymPy; ``import symrules`` alone does not.
 """

@@ -1,162 +1,37 @@
-"""Code generation: numpy source for the primal, the pullback and the pushforward of an expression.
+"""The scaffold: numpy source for the primal, the pullback and the pushforward of an expression.
 
-This module owns turning a :class:`~symrules.symbolic.derive.Derivation` into plain,
-readable numpy functions, compiling them once, and caching them in memory (and optionally on
-disk as ``.py`` files, never pickles).
+The middle of code generation's three layers, as in SymPy's ``lambdify``: the *printer*
+(:mod:`~symrules.symbolic.printer`) turns one expression into numpy source; this *scaffold*
+(:func:`generate_source`) writes a module from a :class:`~symrules.symbolic.derive.Derivation`;
+the *loader* (:mod:`~symrules.symbolic.loader`) compiles and caches it.
 
 How it works
 ------------
-Three layers, as in SymPy's ``lambdify``. The *printer* (:class:`NumpySourcePrinter`, a
-subclass of SymPy's ``NumPyPrinter``) turns one expression into numpy source and refuses any
-function with no vectorized numpy translation. The *scaffold* (:func:`generate_source`) writes
-a module: a header naming the expression, then ``primal``, ``rrule`` (value and pullback) and
-``frule`` (value and tangent), with the subexpressions shared by the primal and all partials
-(``sympy.cse``) computed once. In ``rrule`` the subexpressions the value needs are computed
-before the pullback is returned; the ones only partials need are computed inside the pullback,
-and the ones only ``x_bar`` needs only when it is asked for. The pullback takes the cotangent
-``y_bar`` of the whole node array and contracts it: one number per scalar parameter, one
-vector per array parameter, plus ``x_bar`` per node. The *loader* (:func:`load`) compiles the
-text under a pseudo file name registered with :mod:`linecache`, so tracebacks and
-``inspect.getsource`` show the generated code.
+The module has a header naming the expression, then ``primal``, ``rrule`` (value and
+pullback), ``frule`` (value and tangent) and a standalone ``pullback``, with the
+subexpressions shared by the primal and all partials (``sympy.cse``) computed once. In
+``rrule`` the subexpressions the value needs are computed before the pullback is returned;
+the ones only partials need are computed inside the pullback, and the ones only ``x_bar``
+needs only when it is asked for. The pullback takes the cotangent ``y_bar`` of the whole node
+array and contracts it: one number per scalar parameter, one vector per array parameter, plus
+``x_bar`` per node.
 """
 
 from __future__ import annotations
 
-import hashlib
-import linecache
-import os
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
-from sympy.printing.numpy import NumPyPrinter
 
-from .derive import (
-    Declaration,
-    Derivation,
-    ExpressionTooLargeError,
-    NoNumpyPrinterError,
-    as_expression,
-    derive,
-    shared_subexpressions,
-)
+from .derive import Declaration, Derivation, shared_subexpressions
+from .printer import NumpySourcePrinter, print_numpy
 
-__all__ = [
-    "GeneratedRules",
-    "NumpySourcePrinter",
-    "cache_info",
-    "clear_cache",
-    "generate_source",
-    "generated_rules",
-    "load",
-    "print_numpy",
-    "set_cache_dir",
-]
+__all__ = ["generate_source"]
 
-_FORMAT_VERSION = "1"
 _WIDTH = 96
-_MEMORY: dict[Any, GeneratedRules] = {}
-_STATS = {"hits": 0, "misses": 0, "disk_hits": 0, "disk_writes": 0}
-_DISK: dict[str, Path | None] = {"dir": None}
-
-
-class NumpySourcePrinter(NumPyPrinter):
-    """SymPy's numpy printer, writing ``np.f`` and ``c[k]`` and refusing non-numpy functions.
-
-    Array-parameter components (symbols ``c_k``) print as ``c[k]``; ``Max``/``Min`` print as
-    nested ``np.maximum``/``np.minimum`` (elementwise, unlike SymPy's ``reduce`` form);
-    a function SymPy would print through ``math``, ``scipy`` or ``mpmath`` raises
-    :class:`~symrules.symbolic.derive.NoNumpyPrinterError`.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> d = Declaration("x", (("c", 2),))
-    >>> p = NumpySourcePrinter(d)
-    >>> p.doprint(sp.Max(d.x, 0) + d.symbols("c")[1] * sp.cos(d.x))
-    'c[1]*np.cos(x) + np.maximum(0, x)'
-    """
-
-    def __init__(self, declaration: Declaration) -> None:
-        super().__init__({"strict": True, "fully_qualified_modules": True})
-        self._components = {
-            sym.name: f"{name}[{k}]"
-            for name in declaration.names
-            if isinstance(declaration.symbols(name), tuple)
-            for k, sym in enumerate(declaration.symbols(name))
-        }
-
-    def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return self._components.get(expr.name) or super()._print_Symbol(expr)
-
-    def _module_format(self, fqn: str, register: bool = True) -> str:
-        if fqn.startswith("numpy."):
-            return "np." + fqn[len("numpy.") :]
-        if fqn == "abs":  # the builtin is elementwise on arrays; say so
-            return "np.abs"
-        raise NoNumpyPrinterError(
-            f"the function {fqn.rsplit('.', 1)[-1]!r} has no vectorized numpy translation "
-            f"(SymPy would print it as {fqn})"
-        )
-
-    def _nested(self, fn: str, args: tuple) -> str:
-        out = self._print(args[-1])
-        for arg in reversed(args[:-1]):
-            out = f"np.{fn}({self._print(arg)}, {out})"
-        return out
-
-    def _print_Max(self, expr: sp.Max) -> str:
-        return self._nested("maximum", expr.args)
-
-    def _print_Min(self, expr: sp.Min) -> str:
-        return self._nested("minimum", expr.args)
-
-    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
-        at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
-        return f"np.heaviside({self._print(expr.args[0])}, {self._print(at_zero)})"
-
-
-def print_numpy(expr: sp.Expr, declaration: Declaration) -> str:
-    """Numpy source for one expression over the declared symbols.
-
-    Raises
-    ------
-    NoNumpyPrinterError
-        Naming the first function with no numpy translation.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> d = Declaration("x", (("a", None),))
-    >>> print_numpy(d.symbols("a") * sp.exp(-d.x**2), d)
-    'a*np.exp(-x**2)'
-    >>> try:
-    ...     print_numpy(sp.besselj(0, d.x), d)
-    ... except NoNumpyPrinterError as err:
-    ...     print(err)
-    the function besselj has no numpy translation (in besselj(0, x))
-    """
-    for fn in sorted(expr.atoms(sp.Function), key=str):
-        if isinstance(fn, sp.core.function.AppliedUndef):
-            raise NoNumpyPrinterError(f"the function {fn.func.__name__!r} is undefined: {fn}")
-    printer = NumpySourcePrinter(declaration)
-    try:
-        return printer.doprint(expr)
-    except PrintMethodNotImplementedError:
-        for fn in sorted(expr.atoms(sp.Function), key=sp.count_ops):  # innermost first
-            try:
-                printer.doprint(fn)
-            except PrintMethodNotImplementedError:
-                raise NoNumpyPrinterError(
-                    f"the function {fn.func.__name__} has no numpy translation (in {fn})"
-                ) from None
-        raise NoNumpyPrinterError(f"no numpy translation for {expr}") from None
-    except RecursionError:
-        raise ExpressionTooLargeError("printing the expression recursed too deeply") from None
 
 
 class _Writer:
@@ -247,6 +122,7 @@ def generate_source(derivation: Derivation) -> str:
 
     Examples
     --------
+    >>> from symrules.symbolic.derive import derive
     >>> src = generate_source(derive("a*x + b", "x", {"a": None, "b": None}))
     >>> print(src.split("def rrule")[1].split("return y, pullback")[0].strip())
     (x, a, b):
@@ -446,171 +322,3 @@ def _write_frule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str
         )
         w.assign(8, "y_dot", f"y_dot + {_paren(rhs) if len(terms) > 1 else rhs}")
     w.line(4, "return y, y_dot")
-
-
-class GeneratedRules:
-    """Compiled generated functions of one expression, shared by every Integrand using it.
-
-    Attributes
-    ----------
-    source : str
-        The module text.
-    filename : str
-        The pseudo file name it is registered under in :mod:`linecache`.
-    primal, rrule, frule : callable
-        ``primal(x, *params) -> y``; ``rrule(x, *params) -> (y, pullback)`` with
-        ``pullback(y_bar, need_x_bar=True) -> (*param_bars, x_bar)``;
-        ``frule(x, *params, x_dot, *param_dots) -> (y, y_dot)`` where a ``None`` dot is zero.
-    pullback : callable
-        ``pullback(y_bar, x, *params, need_x_bar=True) -> (*param_bars, x_bar)``, standalone.
-    declaration : Declaration
-    expr : sympy.Expr
-        The canonical expression.
-    derivation : Derivation
-        Its partials; derived again on first use after a disk-cache hit.
-    """
-
-    def __init__(self, source: str, digest: str, declaration: Declaration, expr: sp.Expr,
-                 derivation: Derivation | None = None) -> None:  # fmt: skip
-        namespace = load(source, digest)
-        self.source, self.filename = source, f"<symrules-generated {digest}>"
-        self.primal, self.rrule, self.frule, self.pullback = (
-            namespace[k] for k in ("primal", "rrule", "frule", "pullback")
-        )
-        self.declaration, self.expr, self._derivation = declaration, expr, derivation
-
-    @property
-    def derivation(self) -> Derivation:
-        if self._derivation is None:
-            self._derivation = derive(self.expr, self.declaration.var, dict(self.declaration.sizes))
-        return self._derivation
-
-
-def load(source: str, name: str) -> dict[str, Any]:
-    """Compile generated source under the pseudo file ``<symrules-generated name>``.
-
-    The text is registered with :mod:`linecache`, so tracebacks and ``inspect.getsource``
-    show it. Returns the module namespace.
-
-    Examples
-    --------
-    >>> import inspect
-    >>> ns = load("def primal(x):\\n    return 2*x\\n", "demo")
-    >>> ns["primal"](3.0), inspect.getsource(ns["primal"]).splitlines()[1].strip()
-    (6.0, 'return 2*x')
-    """
-    filename = f"<symrules-generated {name}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace: dict[str, Any] = {"np": np, "__name__": "symrules.symbolic.generated"}
-    exec(compile(source, filename, "exec"), namespace)
-    return namespace
-
-
-def _digest(expr: sp.Expr, declaration: Declaration) -> str:
-    text = f"{_FORMAT_VERSION}\n{declaration.var}\n{declaration.sizes}\n{sp.srepr(expr)}"
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def generated_rules(expr: Any, declaration: Declaration) -> GeneratedRules:
-    """The compiled rules of ``expr`` over ``declaration``, from the cache when possible.
-
-    The in-memory cache is keyed by the declaration and the expression (the string as
-    given, and the canonical SymPy expression's structure), so a second construction neither
-    parses, derives nor compiles again; the optional disk cache (see :func:`set_cache_dir`)
-    is keyed by a hash of the canonical expression and skips derivation and generation.
-
-    Examples
-    --------
-    >>> d = Declaration("x", (("a", None),))
-    >>> rules = generated_rules("a*x**2", d)
-    >>> generated_rules("a*x**2", d) is rules, float(rules.primal(3.0, 2.0))
-    (True, 18.0)
-    """
-    key = (declaration, expr if isinstance(expr, str) else ("sympy", expr))
-    hit = _MEMORY.get(key)
-    if hit is not None:
-        _STATS["hits"] += 1
-        return hit
-    canonical = as_expression(expr, declaration)
-    canonical_key = (declaration, ("sympy", canonical))
-    hit = _MEMORY.get(canonical_key) or _from_disk(canonical, declaration)
-    if hit is None:
-        _STATS["misses"] += 1
-        derivation = derive(canonical, declaration.var, dict(declaration.sizes))
-        source = generate_source(derivation)
-        digest = _digest(canonical, declaration)
-        hit = GeneratedRules(source, digest, declaration, canonical, derivation)
-        _to_disk(source, digest)
-    else:
-        _STATS["hits"] += 1
-    _MEMORY[key] = _MEMORY[canonical_key] = hit
-    return hit
-
-
-def _from_disk(expr: sp.Expr, declaration: Declaration) -> GeneratedRules | None:
-    directory = _DISK["dir"]
-    if directory is None:
-        return None
-    digest = _digest(expr, declaration)
-    path = directory / f"{digest}.py"
-    if not path.is_file():
-        return None
-    _STATS["disk_hits"] += 1
-    return GeneratedRules(path.read_text(), digest, declaration, expr)
-
-
-def _to_disk(source: str, digest: str) -> None:
-    directory = _DISK["dir"]
-    if directory is None:
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{digest}.{os.getpid()}.tmp"
-    tmp.write_text(source)
-    os.replace(tmp, directory / f"{digest}.py")
-    _STATS["disk_writes"] += 1
-
-
-def set_cache_dir(path: str | os.PathLike | None) -> None:
-    """Also cache generated rules on disk, as plain ``.py`` files in ``path`` (``None``: off).
-
-    Files are named by a hash of the canonical expression and its declaration; they hold
-    exactly the text of ``Integrand.source``. Nothing is ever pickled.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     set_cache_dir(tmp)
-    ...     _ = generated_rules("x**3 + a", Declaration("x", (("a", None),)))
-    ...     written = [p.suffix for p in pathlib.Path(tmp).iterdir()]
-    ...     set_cache_dir(None)
-    >>> written
-    ['.py']
-    """
-    _DISK["dir"] = None if path is None else Path(path)
-
-
-def cache_info() -> dict[str, int]:
-    """Counters of the rule cache: ``hits``, ``misses``, ``disk_hits``, ``disk_writes``, ``size``.
-
-    Examples
-    --------
-    >>> before = cache_info()["hits"]
-    >>> d = Declaration("x", ())
-    >>> _ = generated_rules("x**5", d)
-    >>> _ = generated_rules("x**5", d)
-    >>> cache_info()["hits"] - before >= 1
-    True
-    """
-    return {**_STATS, "size": len({id(v) for v in _MEMORY.values()})}
-
-
-def clear_cache() -> None:
-    """Forget every compiled rule held in memory (the disk cache is left as it is).
-
-    Examples
-    --------
-    >>> clear_cache(); cache_info()["size"]
-    0
-    """
-    _MEMORY.clear()

@@ -6,7 +6,7 @@ Python function into one, and :func:`symbolic_rule`, the generated pullback on i
 
 How it works
 ------------
-An Integrand holds two things: the compiled :class:`~symrules.symbolic.codegen.GeneratedRules`
+An Integrand holds two things: the compiled :class:`~symrules.symbolic.loader.GeneratedRules`
 of its expression (shared by every Integrand with the same expression and parameter shapes,
 through the cache) and the current parameter values, its *fields*. Rebuilding it with new
 fields (what the engine does to unbox traced values) copies the reference to the compiled
@@ -31,8 +31,8 @@ from ..recording import TRACED_FIELDS
 from ..rules import register_frule, register_rrule
 from ..tangents import Tangent, ZeroTangent, is_zero
 from ..tracing import Box, is_traced
-from .codegen import GeneratedRules, generated_rules
 from .derive import Declaration, SymbolicError, _free_names
+from .loader import GeneratedRules, generated_rules
 
 __all__ = ["Integrand", "ParameterValueError", "integrand", "symbolic_rule"]
 
