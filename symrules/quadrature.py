@@ -306,34 +306,12 @@ def _symbolic_rrule(f: Any, x: Any) -> tuple[Any, Callable[[Any], tuple]]:
         TRACED_FIELDS.reset(token)
 
 
-class _AtNodes:
-    """``f`` at fixed nodes ``x``, a callable whose one field is ``f``: ``x`` is not a field,
-    so :func:`~symrules.rrule_via_ad` traces ``f``'s fields and spends nothing on ``x_bar``."""
-
-    def __init__(self, f: Any, x: Any) -> None:
-        self.f, self.x = f, x
-
-    def __symrules_fields__(self) -> dict[str, Any]:
-        return {"f": self.f}
-
-    def __symrules_replace__(self, new_fields: dict[str, Any]) -> _AtNodes:
-        return _AtNodes(new_fields["f"], self.x)
-
-    def __call__(self) -> Any:
-        return self.f(self.x)
-
-
-def _ad_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
-    """One tape of ``f`` over all nodes, over the traced fields ``paths`` of ``f`` only."""
-    at_nodes = _AtNodes(f, x)
-    token = TRACED_FIELDS.set({id(at_nodes): {("f", *p) for p in paths}})
-    try:
-        fx, pullback = rrule_via_ad(at_nodes)
-    finally:
-        TRACED_FIELDS.reset(token)
+def _ad_rrule(f: Any, x: Any) -> tuple[Any, Callable[[Any], tuple]]:
+    """One tape of ``f`` over all nodes: ``f_bar`` over its traced fields, nothing for ``x``."""
+    fx, pullback = rrule_via_ad(f, x, constant_args=True)
 
     def at_nodes_pullback(fx_bar: Any) -> tuple:
-        return (pullback(fx_bar)[0].fields["f"],)
+        return (pullback(fx_bar)[0],)
 
     return fx, at_nodes_pullback
 
@@ -441,7 +419,7 @@ def _integrate_rrule(
     if f_paths and not continuous and method == "symbolic":
         fx, f_pullback = _symbolic_rrule(f, x)
     elif f_paths and not continuous and method == "ad":
-        fx, f_pullback = _ad_rrule(f, x, f_paths)
+        fx, f_pullback = _ad_rrule(f, x)
     else:
         fx = f(x)
     y = _contract(w, fx, x)

@@ -269,14 +269,18 @@ def hessian(fun: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     return jacobian(grad(fun, argnums), argnums)
 
 
-def rrule_via_ad(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any], tuple]]:
+def rrule_via_ad(
+    f: Callable[..., Any], *args: Any, constant_args: bool = False
+) -> tuple[Any, Callable[[Any], tuple]]:
     """The reverse rule of any callable, by tracing it: ``(y, pullback)``.
 
     For use inside a rule. ``pullback(y_bar)`` returns ``(f_bar, *arg_bars)``. ``f_bar`` is a
     :class:`~symrules.Tangent` over ``f``'s fields; when ``f`` holds no traced fields (a
     plain function, or a closure whose captured values the caller does not differentiate) it
     is ``NoTangent()`` and no work is spent on it. One tape covers the whole call, so a
-    vectorized ``f`` over an array of nodes costs one tape, never one per node.
+    vectorized ``f`` over an array of nodes costs one tape, never one per node. With
+    ``constant_args=True`` the arguments are not differentiated (a quadrature's nodes): their
+    entries are ``NoTangent()``, meaning not computed, and no work is spent on them.
 
     Examples
     --------
@@ -300,7 +304,7 @@ def rrule_via_ad(f: Callable[..., Any], *args: Any) -> tuple[Any, Callable[[Any]
     f_boxed, f_nodes = (f, []) if not f_paths else _box_input(trace, f, "f", f_paths)
     boxed, node_lists = [], []
     for i, x in enumerate(args):
-        if is_differentiable(x) or any(True for _ in leaves(x)):
+        if not constant_args and (is_differentiable(x) or any(True for _ in leaves(x))):
             b, nodes = _box_input(trace, x, f"argument {i}")
         else:
             b, nodes = x, None

@@ -182,3 +182,15 @@ def test_argnums_out_of_range_is_an_error():
 def test_input_without_floats_is_an_error():
     with pytest.raises(sr.InputError, match="no float values"):
         sr.grad(lambda s: 1.0)("text")
+
+
+def test_rrule_via_ad_with_constant_args_differentiates_only_f():
+    def make(a):
+        return lambda x: a * np.sin(x)
+
+    xs = np.array([0.1, 0.2])
+    y, pullback = sr.rrule_via_ad(make(2.0), xs, constant_args=True)
+    f_bar, x_bar = pullback(np.ones(2))
+    assert x_bar is sr.NoTangent()
+    np.testing.assert_allclose(f_bar.fields["a"], np.sum(np.sin(xs)), rtol=RTOL)
+    np.testing.assert_allclose(y, 2.0 * np.sin(xs), rtol=RTOL)
