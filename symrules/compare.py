@@ -37,7 +37,15 @@ from .quadrature_rules import (
 from .reverse import value_and_grad
 from .tangents import cotangent_at, is_zero
 
-__all__ = ["RULES", "Comparison", "RuleSpecError", "compare", "field_gradient", "rule_from_spec"]
+__all__ = [
+    "RULES",
+    "Comparison",
+    "RuleSpecError",
+    "compare",
+    "field_gradient",
+    "gradient_errors",
+    "rule_from_spec",
+]
 
 #: Short rule names: ``name -> (constructor, default count, what the count is)``.
 RULES: dict[str, tuple[Callable[[int], QuadratureRule], int, str]] = {
@@ -125,8 +133,16 @@ def _flat(gradient: dict[str, Any]) -> np.ndarray:
     return np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in gradient.values()])
 
 
-def _errors(g: dict[str, Any], ref: dict[str, Any]) -> tuple[float, float]:
-    """Absolute error ``max |g - ref|`` and relative error ``max |g - ref| / max |ref|``."""
+def gradient_errors(g: dict[str, Any], ref: dict[str, Any]) -> tuple[float, float]:
+    """Absolute error ``max |g - ref|`` and relative error ``max |g - ref| / max |ref|``.
+
+    ``g`` and ``ref`` map field names to gradients; every entry counts.
+
+    Examples
+    --------
+    >>> gradient_errors({"a": 1.5, "b": [1.0, 2.0]}, {"a": 1.0, "b": [1.0, 4.0]})
+    (2.0, 0.5)
+    """
     diff = float(np.max(np.abs(_flat(g) - _flat(ref))))
     scale = float(np.max(np.abs(_flat(ref))))
     if scale == 0.0:
@@ -483,7 +499,7 @@ def compare(
     rel_errors: dict[str, dict[str, float]] = {m: {} for m in gradients}
     for m, g in gradients.items():
         for n, h in gradients.items():
-            abs_errors[m][n], rel_errors[m][n] = _errors(g, h)
+            abs_errors[m][n], rel_errors[m][n] = gradient_errors(g, h)
     return Comparison(
         value=value,
         params=params,

@@ -34,7 +34,14 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
     ) from err
 
 from .adaptive import GaussKronrod
-from .compare import RULES, Comparison, compare, field_gradient, rule_from_spec
+from .compare import (
+    RULES,
+    Comparison,
+    compare,
+    field_gradient,
+    gradient_errors,
+    rule_from_spec,
+)
 from .errors import SymrulesError
 from .fields import leaves, path_name, replace_leaves
 from .forward import jvp
@@ -419,7 +426,7 @@ class GradientExplorer:
         errors = []
         for h in self._sweep(FD_STEPS, "fd steps"):
             g = field_gradient(f, self.domain, rule, "fd", fd_step=float(h))
-            errors.append(max(_diff(g, reference), FLOOR))
+            errors.append(max(gradient_errors(g, reference)[0], FLOOR))
         ax.loglog(FD_STEPS, errors, "o-", ms=3, label="central, order 4")
         if "fd" in c.gradients and self.fd_auto.value:
             ax.axhline(
@@ -454,9 +461,8 @@ class GradientExplorer:
             rule = rule_from_spec(f"{name}:{n}")
             for m in methods:
                 try:
-                    errors[m].append(
-                        max(_diff(field_gradient(f, self.domain, rule, m), exact), FLOOR)
-                    )
+                    g = field_gradient(f, self.domain, rule, m)
+                    errors[m].append(max(gradient_errors(g, exact)[0], FLOOR))
                 except SymrulesError:
                     errors[m].append(np.nan)
         for k, m in enumerate(methods):
@@ -478,5 +484,4 @@ class GradientExplorer:
         return _png(fig)
 
 
-def _diff(g: dict[str, Any], h: dict[str, Any]) -> float:
-    return float(max(np.max(np.abs(np.asarray(g[k]) - np.asarray(h[k]))) for k in g))
+
