@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from .broadcasting import ShapeOnly, broadcast_tangent, shape_of, sum_to
+from .broadcasting import ShapeOnly, shape_of, sum_to
 from .errors import MissingCotangentError, RuleError, UnsupportedFunctionError
 from .fields import Path, is_differentiable, leaves, path_name, replace_leaves
-from .rules import _FRULES, _RRULES, _TABLE, lookup
+from .rules import _FRULES, _RRULES, lookup, table_entry, table_frule
 from .tangents import NoTangent, ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
 
 __all__ = ["TRACED_FIELDS", "forward_rule", "name_of", "reverse_rule"]
@@ -58,13 +58,6 @@ def _position(fun: Any, pos: int, path: Path) -> str:
     return f"field {path_name(path, name or 'f')} of argument {pos - 1}"
 
 
-def _table_entry(fun: Any) -> Any:
-    try:
-        return _TABLE.get(fun)
-    except TypeError:  # unhashable callables
-        return None
-
-
 def _refuse_several_outputs(fun: Any, y: Any) -> None:
     """A tuple of outputs (``retstep=True``, ...) would silently lose its derivative."""
     if isinstance(y, tuple | list):
@@ -88,10 +81,7 @@ def reverse_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list, ne
     ``top`` lists the traced inputs as ``(position, path, box)``, position 0 being the callee;
     ``vjp(y_bar)`` returns their cotangents in that order.
     """
-    try:
-        entry = _TABLE.get(fun)
-    except TypeError:  # unhashable callables
-        entry = None
+    entry = table_entry(fun)
     if entry is not None and entry.vjps:
         if nested:
             plan = _plan(fun, entry, tuple(sorted({pos for pos, _, _ in top})))
@@ -266,21 +256,17 @@ def forward_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list):
     dots_by_pos: dict[int, dict[Path, Any]] = {}
     for pos, path, b in top:
         dots_by_pos.setdefault(pos, {})[path] = b.tangent
-    entry = _table_entry(fun)
+    entry = table_entry(fun)
     if entry is not None and entry.jvps:
-        y = fun(*uargs, **kwargs)
+        dots: list[Any] = [ZeroTangent()] * (1 + len(uargs))
+        for pos, sub in dots_by_pos.items():
+            if pos > len(entry.jvps) or entry.jvps[pos - 1] is None:
+                raise _not_differentiable_in(fun, pos - 1)
+            dots[pos] = sub[()] if () in sub else _filled_tangent(uargs[pos - 1], sub)
+        y, y_dot = table_frule(fun, entry, tuple(dots), tuple(uargs), kwargs)
         if not is_differentiable(y):
             _refuse_several_outputs(fun, y)
             return y, None
-        y_dot: Any = ZeroTangent()
-        for pos, sub in dots_by_pos.items():
-            jvp = entry.jvps[pos - 1] if pos - 1 < len(entry.jvps) else None
-            if jvp is None:
-                raise _not_differentiable_in(fun, pos - 1)
-            x_dot = sub[()] if () in sub else _filled_tangent(uargs[pos - 1], sub)
-            y_dot = y_dot + jvp(x_dot, y, *uargs, **kwargs)
-        if entry.broadcast and not is_zero(y_dot):
-            y_dot = broadcast_tangent(y_dot, y)
         return y, None if is_zero(y_dot) else y_dot
     found = lookup(_FRULES, fun)
     if found is None:

@@ -33,6 +33,7 @@ __all__ = [
     "register_frule",
     "register_rrule",
     "rrule",
+    "table_frule",
 ]
 
 _RRULES: dict[Any, Callable[..., Any]] = {}
@@ -222,7 +223,7 @@ def frule(dots: tuple, f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any] | N
         return f(*args, **kwargs), ZeroTangent()
     entry = table_entry(f)
     if entry is not None and entry.jvps:
-        return _table_frule(f, entry, dots, args, kwargs)
+        return table_frule(f, entry, dots, args, kwargs)
     found = lookup(_FRULES, f)
     if found is None:
         return None
@@ -247,7 +248,8 @@ def _table_rrule(f: Any, entry: TableEntry, args: tuple, kwargs: dict) -> tuple[
     return y, table_pullback
 
 
-def _table_frule(f: Any, entry: TableEntry, dots: tuple, args: tuple, kwargs: dict):
+def table_frule(f: Any, entry: TableEntry, dots: tuple, args: tuple, kwargs: dict):
+    """``(y, y_dot)`` of a numpy-table function: the sum of its arguments' pushforwards."""
     y = f(*args, **kwargs)
     y_dot: Any = ZeroTangent()
     for i, x_dot in enumerate(dots[1:]):
@@ -255,4 +257,4 @@ def _table_frule(f: Any, entry: TableEntry, dots: tuple, args: tuple, kwargs: di
         if jvp is None or is_zero(x_dot):
             continue
         y_dot = y_dot + jvp(x_dot, y, *args, **kwargs)
-    return y, broadcast_tangent(y_dot, y) if entry.broadcast else y_dot
+    return y, broadcast_tangent(y_dot, y) if entry.broadcast and not is_zero(y_dot) else y_dot
