@@ -41,7 +41,7 @@ from .recording import TRACED_FIELDS
 from .reverse import rrule_via_ad
 from .rules import frule, has_frule, has_rrule, register_frule, register_rrule, rrule
 from .tangents import NoTangent, ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
-from .tracing import Box, is_traced
+from .tracing import Box, is_traced, strip
 
 __all__ = ["DEFAULT_RULE", "METHODS", "MethodError", "integrate"]
 
@@ -155,12 +155,6 @@ def integrate(
 # input
 
 
-def _plain(value: Any) -> Any:
-    while type(value) is Box:
-        value = value.value
-    return value
-
-
 def _domain(domain: Any) -> tuple[Any, ...]:
     if isinstance(domain, np.ndarray) and domain.ndim == 1:
         domain = tuple(domain.tolist())
@@ -172,7 +166,7 @@ def _domain(domain: Any) -> tuple[Any, ...]:
     points = []
     for k, (name, p) in enumerate(zip(names, domain, strict=True)):
         traced = type(p) is Box
-        value = _plain(p)
+        value = strip(p)
         if type(value) is not float:
             if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "biuf":
                 raise QuadratureInputError(f"domain point {name} must be a real scalar, got {p!r}")
@@ -238,19 +232,19 @@ def _nodes(f: Any, rule: QuadratureRule, points: tuple[Any, ...]) -> tuple[Any, 
 
 
 def _check_values(fx: Any, x: Any, what: str = "f") -> None:
-    shape, x_shape = np.shape(_plain(fx)), np.shape(_plain(x))
+    shape, x_shape = np.shape(strip(fx)), np.shape(strip(x))
     if shape != x_shape:
         raise QuadratureInputError(
             f"{what} returned values of shape {shape} for {x_shape[0]} nodes; a vectorized "
             "integrand returns one value per node (e.g. p * np.ones_like(x) for a constant)"
         )
-    values = np.asarray(_plain(fx))
+    values = np.asarray(strip(fx))
     if values.dtype.kind not in "biuf":
         raise QuadratureInputError(f"{what} returned {values.dtype} values; real values needed")
 
 
 def _non_finite(fx: Any, x: Any, what: str) -> None:
-    values, nodes = np.asarray(_plain(fx)), np.asarray(_plain(x))
+    values, nodes = np.asarray(strip(fx)), np.asarray(strip(x))
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
         raise QuadratureInputError(
@@ -263,9 +257,9 @@ def _contract(w: Any, fx: Any, x: Any) -> Any:
     """``sum_i w_i f(x_i)``, checking the values; a non-finite sum names the bad node."""
     _check_values(fx, x)
     y = np.dot(w, fx)
-    if not np.isfinite(_plain(y)):
+    if not np.isfinite(strip(y)):
         _non_finite(fx, x, "f")
-        raise QuadratureInputError(f"the quadrature sum overflowed to {_plain(y)}")
+        raise QuadratureInputError(f"the quadrature sum overflowed to {strip(y)}")
     return y
 
 
@@ -372,8 +366,8 @@ def _continuous(
 
 def _inside(p: Any, toward: Any) -> Any:
     """``p`` moved one floating-point step toward ``toward``: a point inside that panel."""
-    value = float(_plain(p))
-    return p + (np.nextafter(value, float(_plain(toward))) - value)
+    value = float(strip(p))
+    return p + (np.nextafter(value, float(strip(toward))) - value)
 
 
 def _jumps(f: Any, points: tuple[Any, ...], which: list[int]) -> dict[int, Any]:
@@ -408,7 +402,7 @@ def _integrate_rrule(
 ) -> tuple[Any, Callable[[Any], tuple]]:
     known = TRACED_FIELDS.get()
     f_paths = _traced_paths(known, f)
-    which = [k for (k,) in _traced_paths(known, points) if np.isfinite(_plain(points[k]))]
+    which = [k for (k,) in _traced_paths(known, points) if np.isfinite(strip(points[k]))]
     continuous = bool(f_paths) and _adjoint(rule) == "continuous"
     if continuous:
         _first_order(f, points, "the continuous adjoint")

@@ -17,10 +17,10 @@ import numpy as np
 
 from .broadcasting import shape_of
 from .errors import InputError
-from .fields import Path, children, is_differentiable, leaves, replace_leaves
+from .fields import Path, children, get_path, is_differentiable, leaves, replace_leaves
 from .recording import TRACED_FIELDS
 from .tangents import NoTangent, ZeroTangent, accumulate, is_zero, tangent_from_leaves
-from .tracing import Box, Node, Trace
+from .tracing import Box, Node, Trace, strip
 
 __all__ = ["grad", "hessian", "jacobian", "rrule_via_ad", "value_and_grad", "vjp"]
 
@@ -57,7 +57,7 @@ def _backward(output: Any, y_bar: Any, trace: Trace, inputs: Sequence[Node]) -> 
 def _box_input(trace: Trace, x: Any, name: str, paths: set[Path] | None = None):
     """``x`` with its differentiable leaves traced, and their ``(path, Node)`` pairs."""
     if is_differentiable(x):
-        if isinstance(x, complex) or np.iscomplexobj(_plain(x)):
+        if isinstance(x, complex) or np.iscomplexobj(strip(x)):
             raise InputError(f"{name} is complex; symrules differentiates real inputs")
         node = Node()
         return Box(x, trace, node), [((), node)]
@@ -77,27 +77,15 @@ def _box_input(trace: Trace, x: Any, name: str, paths: set[Path] | None = None):
     return boxed, nodes
 
 
-def _plain(x: Any) -> Any:
-    while type(x) is Box:
-        x = x.value
-    return x
-
-
 def _assemble(x: Any, nodes: list[tuple[Path, Node]], cts: dict[int, Any], dense: bool) -> Any:
     """The cotangent of input ``x`` from its leaves' cotangents (zeros filled in if dense)."""
     by_path = {}
     for path, node in nodes:
         ct = cts[id(node)]
         if dense and is_zero(ct):
-            ct = np.zeros_like(_plain(x) if not path else _leaf(x, path), dtype=float)
+            ct = np.zeros_like(strip(get_path(x, path)), dtype=float)
         by_path[path] = ct
     return tangent_from_leaves(x, by_path)
-
-
-def _leaf(x: Any, path: Path) -> Any:
-    for step in path:
-        x = children(x)[step]
-    return _plain(x)
 
 
 def vjp(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple]]:
@@ -187,12 +175,12 @@ def value_and_grad(
             return fun(*full, **kwargs)
 
         y, pullback = vjp(partial_fun, *(args[k] for k in nums))
-        if shape_of(y) != () or not is_differentiable(y) or np.iscomplexobj(_plain(y)):
+        if shape_of(y) != () or not is_differentiable(y) or np.iscomplexobj(strip(y)):
             raise InputError(
                 f"grad needs a real scalar output; {getattr(fun, '__name__', 'fun')} returned "
-                f"{type(_plain(y)).__name__} of shape {shape_of(y)}: use vjp or jacobian"
+                f"{type(strip(y)).__name__} of shape {shape_of(y)}: use vjp or jacobian"
             )
-        cts = pullback(np.ones_like(_plain(y)) if type(y) is Box else 1.0)
+        cts = pullback(np.ones_like(strip(y)) if type(y) is Box else 1.0)
         return y, cts[0] if isinstance(argnums, int) else cts
 
     return value_and_grad_fun
