@@ -1,4 +1,4 @@
-"""Speed of ``value_and_grad`` of :func:`symrules.quadrature.integrate`, by method, vs numpy.
+"""Speed of ``value_and_grad`` of :func:`symrules.integrate`, by method, vs numpy.
 
 For three integrands (``p1*x + p2``, a damped wave with 5 parameters, a 64-term cosine series)
 and N = 100, 1e4, 1e6 nodes it times ``value_and_grad`` of ``integrate`` with respect to the
@@ -31,8 +31,7 @@ import numpy as np
 from integrands import best, cases
 
 import symrules as sr
-from symrules.quadrature import integrate
-from symrules.quadrature_rules import Composite, GaussLegendre
+from symrules.quadrature import Composite, GaussLegendre, integrate
 from symrules.symbolic import Integrand
 
 SIZES = (100, 10_000, 1_000_000)

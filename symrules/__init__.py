@@ -1,67 +1,117 @@
 """symrules: reverse-mode rules with ``f_bar`` for quadrature functionals, over plain numpy.
 
-The table of contents: everything public is re-exported here. SymPy is imported only when a
-symbolic feature (:class:`Integrand`, :func:`integrand`, :func:`symbolic_rule`) is first used.
+The table of contents: everything public is re-exported here. The package is layered, and
+imports point down only::
+
+    explore      compare, comparison, widgets + plots, cli    what users touch
+    quadrature   transforms, rules, adaptive, integration + adjoints
+    symbolic     parse -> derive -> printer -> codegen -> loader -> integrand, decorator
+    checking     stencils, finite_differences, testing         (quadrature's "fd" uses it)
+    engine       tangents, fields, registry, table, numpy_table, tracing, recording,
+                 primitives, reverse, forward, broadcasting
+    errors       every error class, by layer
+
+``symrules.finite_differences``, ``symrules.testing`` and ``symrules.widgets`` are the public
+paths of their modules. SymPy is imported only when a symbolic feature (:class:`Integrand`,
+:func:`integrand`, :func:`symbolic_rule`) is first used; ipywidgets and matplotlib only by
+``symrules.widgets``.
 """
 
 from __future__ import annotations
 
 from . import finite_differences, testing
-from . import numpy_rules as _numpy_rules  # noqa: F401  (registers the numpy table)
-from .adaptive import GaussKronrod
-from .compare import Comparison, compare
-from .errors import (
-    FieldsError,
-    InputError,
-    MissingCotangentError,
-    RuleError,
-    SymrulesError,
-    TracingError,
-    UnsupportedFunctionError,
+from .engine import (
+    NoTangent,
+    Tangent,
+    ZeroTangent,
+    fields,
+    frule,
+    grad,
+    hessian,
+    jacobian,
+    jvp,
+    non_differentiable,
+    primitive,
+    register_frule,
+    register_rrule,
+    rrule,
+    rrule_via_ad,
+    value_and_grad,
+    vjp,
+    with_fields,
 )
-from .fields import fields, with_fields
-from .forward import jvp
-from .primitives import non_differentiable, primitive
-from .quadrature import MethodError, integrate
-from .quadrature_rules import (
-    ClenshawCurtis,
-    Composite,
+from .errors import (
+    ComplexExpressionError,
     ConvergenceError,
     ConvergenceWarning,
-    GaussLegendre,
+    ExpressionSyntaxError,
+    ExpressionTooLargeError,
+    FieldsError,
+    FiniteDifferenceError,
+    InputError,
+    MethodError,
+    MissingCotangentError,
+    NoNumpyPrinterError,
+    ParameterNameError,
+    ParameterValueError,
     QuadratureError,
     QuadratureInputError,
+    RuleCheckError,
+    RuleError,
+    RuleSpecError,
+    SymbolicError,
+    SymrulesError,
+    TracingError,
+    UndeclaredSymbolError,
+    UnsupportedFunctionError,
+)
+from .explore.compare import compare
+from .explore.comparison import Comparison
+from .quadrature import (
+    ClenshawCurtis,
+    Composite,
+    GaussKronrod,
+    GaussLegendre,
     Simpson,
     TanhSinh,
     Trapezoid,
+    integrate,
 )
-from .reverse import grad, hessian, jacobian, rrule_via_ad, value_and_grad, vjp
-from .rules import frule, register_frule, register_rrule, rrule
-from .tangents import NoTangent, Tangent, ZeroTangent
 
 __all__ = [
     "ClenshawCurtis",
     "Comparison",
+    "ComplexExpressionError",
     "Composite",
     "ConvergenceError",
     "ConvergenceWarning",
+    "ExpressionSyntaxError",
+    "ExpressionTooLargeError",
     "FieldsError",
+    "FiniteDifferenceError",
     "GaussKronrod",
     "GaussLegendre",
-    "Integrand",
     "InputError",
+    "Integrand",
     "MethodError",
     "MissingCotangentError",
+    "NoNumpyPrinterError",
     "NoTangent",
+    "ParameterNameError",
+    "ParameterValueError",
     "QuadratureError",
     "QuadratureInputError",
+    "RuleCheckError",
     "RuleError",
+    "RuleSpecError",
     "Simpson",
+    "SymbolicError",
     "SymrulesError",
     "Tangent",
     "TanhSinh",
     "TracingError",
     "Trapezoid",
+    "UndeclaredSymbolError",
     "UnsupportedFunctionError",
     "ZeroTangent",
     "compare",
@@ -70,8 +120,8 @@ __all__ = [
     "frule",
     "grad",
     "hessian",
-    "integrate",
     "integrand",
+    "integrate",
     "jacobian",
     "jvp",
     "non_differentiable",

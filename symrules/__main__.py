@@ -1,7 +1,7 @@
-"""``python -m symrules`` runs the command line."""
+"""``python -m symrules``: the command line (see :mod:`symrules.explore.cli`)."""
 
 import sys
 
-from .cli import main
+from .explore.cli import main
 
 sys.exit(main())

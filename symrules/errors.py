@@ -1,20 +1,41 @@
-"""Errors raised by symrules.
+"""Every error and warning symrules raises, in one place, grouped by the layer that raises it.
 
 Every error a user can provoke is a subclass of :class:`SymrulesError`, and its message names
 the thing at fault in the user's terms: the argument, the field, the rule, the numpy
-function, the symbol or the node.
+function, the symbol or the node. Catch :class:`SymrulesError` for all of them, or a subclass
+for one kind. The subclasses also derive from the built-in exception a Python user would try
+(``ValueError`` for a bad value, ``TypeError`` for a bad type, ``AssertionError`` for a
+failed check), so existing ``except`` clauses keep working.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
-    "SymrulesError",
+    "ComplexExpressionError",
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "ExpressionSyntaxError",
+    "ExpressionTooLargeError",
     "FieldsError",
+    "FiniteDifferenceError",
     "InputError",
-    "RuleError",
+    "MethodError",
     "MissingCotangentError",
-    "UnsupportedFunctionError",
+    "NoNumpyPrinterError",
+    "ParameterNameError",
+    "ParameterValueError",
+    "QuadratureError",
+    "QuadratureInputError",
+    "RuleCheckError",
+    "RuleError",
+    "RuleSpecError",
+    "SymbolicError",
+    "SymrulesError",
     "TracingError",
+    "UndeclaredSymbolError",
+    "UnsupportedFunctionError",
 ]
 
 
@@ -29,6 +50,10 @@ class SymrulesError(Exception):
     """
 
 
+# ---------------------------------------------------------------------------------------
+# the engine: differentiation, fields, rules
+
+
 class FieldsError(SymrulesError, TypeError):
     """A callable has no fields to differentiate, or a field cannot be rebuilt."""
 
@@ -36,7 +61,8 @@ class FieldsError(SymrulesError, TypeError):
 class InputError(SymrulesError, ValueError):
     """An input to a differentiation function is not differentiable as given.
 
-    Raised for integer inputs, a non-scalar output given to :func:`symrules.grad`, or an
+    Raised for integer or complex inputs, a non-scalar output given to
+    :func:`symrules.grad`, an output cotangent that does not match the output, or an
     ``argnums`` that does not name an argument.
     """
 
@@ -49,7 +75,7 @@ class RuleError(SymrulesError, ValueError):
 
 
 class MissingCotangentError(RuleError):
-    """A rule returned no cotangent (``NoTangent``/``ZeroTangent``) for a traced field.
+    """A rule returned no cotangent for a traced input or field.
 
     This is the classic silent-zero-gradient bug: a rule for a closure or a callable object
     ignores the values the object holds. symrules refuses to return a gradient then.
@@ -57,11 +83,175 @@ class MissingCotangentError(RuleError):
 
 
 class UnsupportedFunctionError(SymrulesError, TypeError):
-    """A numpy function with no rule was called on a traced value."""
+    """A numpy function, argument or keyword with no rule was called on a traced value."""
 
 
 class TracingError(SymrulesError, TypeError):
     """A traced value was used in a way that would silently lose its derivative.
 
-    For example ``float(x)`` or ``np.asarray(x)`` on a traced ``x``.
+    For example ``float(x)`` or ``np.asarray(x)`` on a traced ``x``, or a complex value
+    reaching a trace.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# symbolic integrands
+
+
+class SymbolicError(SymrulesError, ValueError):
+    """An expression cannot become a generated rule; the message names the culprit."""
+
+
+class ExpressionSyntaxError(SymbolicError):
+    """A string is empty, not an expression, or uses syntax outside the safe whitelist."""
+
+
+class UndeclaredSymbolError(SymbolicError):
+    """An expression uses a symbol that is neither the variable nor a parameter."""
+
+
+class ParameterNameError(SymbolicError):
+    """A parameter name is unusable: the variable's name, a reserved name, a bad identifier."""
+
+
+class ParameterValueError(SymbolicError):
+    """A parameter has no value, or a value that is not a real scalar or 1-D array."""
+
+
+class ComplexExpressionError(SymbolicError):
+    """An expression is complex-valued (contains ``I``) or not finite (``zoo``, ``nan``)."""
+
+
+class ExpressionTooLargeError(SymbolicError):
+    """An expression is too long, has too many operations, or is nested too deeply."""
+
+
+class NoNumpyPrinterError(SymbolicError):
+    """An expression calls a function that has no vectorized numpy translation."""
+
+
+# ---------------------------------------------------------------------------------------
+# quadrature
+
+
+class QuadratureError(SymrulesError):
+    """Base class of the errors raised by quadrature rules and :func:`symrules.integrate`.
+
+    Examples
+    --------
+    >>> issubclass(ConvergenceError, QuadratureError), issubclass(QuadratureError, SymrulesError)
+    (True, True)
+    """
+
+
+class QuadratureInputError(QuadratureError, ValueError):
+    """A rule parameter, a bound or an integrand value is unusable; the message names it.
+
+    Examples
+    --------
+    >>> import symrules as sr
+    >>> try:
+    ...     sr.Simpson(3)
+    ... except QuadratureInputError as err:
+    ...     print(err)
+    Simpson(n=3): n must be an even number of subintervals, got 3
+    """
+
+
+class MethodError(QuadratureInputError):
+    """``method`` cannot compute ``f_bar`` for this integrand or this order of derivative.
+
+    Examples
+    --------
+    >>> import symrules as sr
+    >>> try:
+    ...     sr.integrate(lambda x: x, (0, 1), method="symbolic")
+    ... except MethodError as err:
+    ...     print(str(err).split(";")[0])
+    method='symbolic' needs an Integrand (or a callable with a registered reverse rule) whose
+    partials are generated
+    """
+
+
+class ConvergenceError(QuadratureError, RuntimeError):
+    """An adaptive rule stopped before meeting its tolerance.
+
+    Attributes ``value`` and ``error`` hold the estimate reached and its error estimate;
+    ``panel`` is the ``(a, b)`` interval with the largest error estimate, where refinement
+    failed. Never a silent number: the message states all three.
+
+    Examples
+    --------
+    >>> err = ConvergenceError("no luck", value=1.0, error=0.1, panel=(0.0, 0.5))
+    >>> err.error, err.panel
+    (0.1, (0.0, 0.5))
+    """
+
+    def __init__(
+        self, message: str, *, value: Any, error: float, panel: tuple[float, float]
+    ) -> None:
+        super().__init__(message)
+        self.value = value
+        self.error = error
+        self.panel = panel
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """Issued instead of :class:`ConvergenceError` when a rule has ``on_failure="warn"``.
+
+    Examples
+    --------
+    >>> issubclass(ConvergenceWarning, RuntimeWarning)
+    True
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# checking: finite differences and rule tests
+
+
+class FiniteDifferenceError(SymrulesError, ValueError):
+    """A finite-difference method or its input is unusable.
+
+    Too few points for the derivative order, a non-float input, a stencil that leaves the
+    function's domain; the message names the offending value or field.
+
+    Examples
+    --------
+    >>> from symrules.finite_differences import central_fdm
+    >>> try:
+    ...     central_fdm(3, deriv=3)
+    ... except FiniteDifferenceError as err:
+    ...     print(err)
+    a 3-point stencil cannot give derivative order 3: it needs at least 4 points
+    """
+
+
+class RuleCheckError(SymrulesError, AssertionError):
+    """A rule disagrees with finite differences; the message names the argument or field.
+
+    An ``AssertionError`` too, so pytest reports it as a failed check.
+
+    Examples
+    --------
+    >>> issubclass(RuleCheckError, AssertionError), issubclass(RuleCheckError, SymrulesError)
+    (True, True)
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# exploring: comparisons, the widget, the command line
+
+
+class RuleSpecError(SymrulesError, ValueError):
+    """A rule name such as ``"gauss-legendre:50"`` names no rule or carries a bad count.
+
+    Examples
+    --------
+    >>> from symrules.explore.rule_specs import rule_from_spec
+    >>> try:
+    ...     rule_from_spec("gauss:5")
+    ... except RuleSpecError as err:
+    ...     print(str(err)[:43])
+    unknown rule 'gauss': choose gauss-legendre
     """

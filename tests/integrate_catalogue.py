@@ -2,7 +2,7 @@
 
 Each :class:`Problem` has a readable id (the pytest id), named parameters ``params``, the
 names ``inside`` of those the integrand captures (the rest enter the domain only), the
-integrand as an expression (for :class:`~symrules.symbolic.Integrand`) and as numpy code
+integrand as an expression (for :class:`~symrules.Integrand`) and as numpy code
 ``integrand(x, **inside)`` (for a closure), the domain built from all parameters, the rule,
 an outer ``loss`` applied to the integral, and the exact loss and gradient in parameter order.
 :class:`RightRiemann` is the seed's rule: ``x_i = a + i h``, ``w_i = h``, ``i = 1..n``.
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from symrules.adaptive import GaussKronrod
-from symrules.quadrature_rules import GaussLegendre, QuadratureRule
+from symrules.quadrature import GaussLegendre, QuadratureRule
+from symrules.quadrature.adaptive import GaussKronrod
 
 
 @dataclass(frozen=True)

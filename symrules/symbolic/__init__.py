@@ -1,35 +1,16 @@
 """Symbolic rules: SymPy-derived partials generated into vectorized numpy rules.
 
-Derivation, code generation, the callable object, imported in this order:
-:mod:`~symrules.symbolic.derive` (safe parsing, partials, shared subexpressions);
-:mod:`~symrules.symbolic.printer`, :mod:`~symrules.symbolic.codegen` and
-:mod:`~symrules.symbolic.loader` (one expression to numpy source, the module of rules, compiled
-once and cached); and :mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable
-object, its registered rules, the :func:`integrand` decorator and :func:`symbolic_rule`).
+The pipeline, one module a step, imported in this order: :mod:`~symrules.symbolic.parse`
+(declared symbols; a string parsed safely, never evaluated), :mod:`~symrules.symbolic.derive`
+(partials and their shared subexpressions), :mod:`~symrules.symbolic.printer` (one expression
+to numpy source), :mod:`~symrules.symbolic.codegen` (the module of rules around it),
+:mod:`~symrules.symbolic.loader` (compiled once, cached, shown in tracebacks), then
+:mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable object, its registered
+rules and :func:`symbolic_rule`) and :mod:`~symrules.symbolic.decorator` (:func:`integrand`).
 Importing this package imports SymPy; ``import symrules`` alone does not.
 """
 
-from .derive import (
-    ComplexExpressionError,
-    ExpressionSyntaxError,
-    ExpressionTooLargeError,
-    NoNumpyPrinterError,
-    ParameterNameError,
-    SymbolicError,
-    UndeclaredSymbolError,
-)
-from .integrand import Integrand, ParameterValueError, integrand, symbolic_rule
+from .decorator import integrand
+from .integrand import Integrand, symbolic_rule
 
-__all__ = [
-    "ComplexExpressionError",
-    "ExpressionSyntaxError",
-    "ExpressionTooLargeError",
-    "Integrand",
-    "NoNumpyPrinterError",
-    "ParameterNameError",
-    "ParameterValueError",
-    "SymbolicError",
-    "UndeclaredSymbolError",
-    "integrand",
-    "symbolic_rule",
-]
+__all__ = ["Integrand", "integrand", "symbolic_rule"]

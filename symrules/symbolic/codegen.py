@@ -26,7 +26,8 @@ from typing import Any
 import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
-from .derive import Declaration, Derivation, shared_subexpressions
+from .derive import Derivation, shared_subexpressions
+from .parse import Declaration
 from .printer import NumpySourcePrinter, print_numpy
 
 __all__ = ["generate_source"]

@@ -19,7 +19,8 @@ import numpy as np
 import sympy as sp
 
 from .codegen import generate_source
-from .derive import Declaration, Derivation, as_expression, derive
+from .derive import Derivation, derive
+from .parse import Declaration, as_expression
 
 __all__ = [
     "GeneratedRules",

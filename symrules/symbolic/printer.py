@@ -12,7 +12,8 @@ import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import NumPyPrinter
 
-from .derive import Declaration, ExpressionTooLargeError, NoNumpyPrinterError
+from ..errors import ExpressionTooLargeError, NoNumpyPrinterError
+from .parse import Declaration
 
 __all__ = ["NumpySourcePrinter", "print_numpy"]
 
@@ -23,7 +24,7 @@ class NumpySourcePrinter(NumPyPrinter):
     Array-parameter components (symbols ``c_k``) print as ``c[k]``; ``Max``/``Min`` print as
     nested ``np.maximum``/``np.minimum`` (elementwise, unlike SymPy's ``reduce`` form);
     a function SymPy would print through ``math``, ``scipy`` or ``mpmath`` raises
-    :class:`~symrules.symbolic.derive.NoNumpyPrinterError`.
+    :class:`~symrules.errors.NoNumpyPrinterError`.
 
     Examples
     --------

@@ -1,0 +1,41 @@
+"""The reverse-mode engine over plain numpy code, and its rules.
+
+Tangent types (:mod:`~symrules.engine.tangents`) and the fields of callables
+(:mod:`~symrules.engine.fields`) are the data; the rule registry
+(:mod:`~symrules.engine.registry`), the numpy table (:mod:`~symrules.engine.table` for its
+API, :mod:`~symrules.engine.numpy_table` for numpy's derivatives) and ``primitive``
+(:mod:`~symrules.engine.primitives`) say how to differentiate a call; tracing
+(:mod:`~symrules.engine.tracing`) intercepts numpy calls on traced values and recording
+(:mod:`~symrules.engine.recording`) applies their rules; :mod:`~symrules.engine.reverse` and
+:mod:`~symrules.engine.forward` are the user's entry points. Broadcasting is undone in one
+place, :mod:`~symrules.engine.broadcasting`.
+"""
+
+from . import numpy_table as _numpy_table  # noqa: F401  (registers the numpy table)
+from .fields import fields, with_fields
+from .forward import jvp
+from .primitives import non_differentiable, primitive
+from .registry import frule, register_frule, register_rrule, rrule
+from .reverse import grad, hessian, jacobian, rrule_via_ad, value_and_grad, vjp
+from .tangents import NoTangent, Tangent, ZeroTangent
+
+__all__ = [
+    "NoTangent",
+    "Tangent",
+    "ZeroTangent",
+    "fields",
+    "frule",
+    "grad",
+    "hessian",
+    "jacobian",
+    "jvp",
+    "non_differentiable",
+    "primitive",
+    "register_frule",
+    "register_rrule",
+    "rrule",
+    "rrule_via_ad",
+    "value_and_grad",
+    "vjp",
+    "with_fields",
+]

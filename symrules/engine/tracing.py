@@ -1,0 +1,337 @@
+"""Tracing plain numpy code: the traced value :class:`Box` and :func:`bind`, the one dispatch.
+
+Users write ``import numpy as np`` code. The engine hands it :class:`Box` values instead of
+arrays; numpy passes every call that involves a Box back to us (``__array_ufunc__`` for ufuncs,
+``__array_function__`` for the rest) and Python operators go straight to :func:`bind`.
+
+How it works
+------------
+Each differentiation opens a :class:`Trace` with a level. A Box holds its primal ``value``,
+its trace, and either a reverse-mode :class:`Node` or a forward-mode ``tangent``. :func:`bind`
+finds the traced values among a call's arguments -- inside closures, callable objects and
+containers too (see :mod:`symrules.engine.fields`) -- takes the highest trace level present,
+replaces those Boxes by their values and asks :mod:`symrules.engine.recording` to apply the rule for
+the function; a primitive with no rule for the mode is traced through (its own code runs on
+the Boxes). Boxes of lower levels stay inside the values, so rules written with numpy are
+traced again by outer traces: that is how second derivatives work. ``bind`` runs once per
+numpy call in user code, so it is written for speed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import TracingError, UnsupportedFunctionError
+from .broadcasting import shape_of
+from .fields import Path, leaves, replace_leaves
+from .recording import forward_rule, name_of, reverse_rule
+from .registry import is_non_differentiable
+
+__all__ = ["Box", "Node", "Trace", "bind", "is_traced", "strip"]
+
+_levels = itertools.count(1)
+_node_numbers = itertools.count()
+_PLAIN = (np.ndarray, np.generic, float, int, complex, str, bytes, slice, type(None))
+_NO_KWARGS: dict[str, Any] = {}
+_FUNCTION_TYPES = {np.ufunc, types.FunctionType, types.BuiltinFunctionType}
+
+
+class Trace:
+    """One differentiation in progress: a level (nesting order) and its mode."""
+
+    __slots__ = ("forward", "level")
+
+    def __init__(self, forward: bool = False) -> None:
+        self.level = next(_levels)
+        self.forward = forward
+
+
+class Node:
+    """A reverse-mode tape entry: its parents, the map from its cotangent to theirs, and its
+    creation number (a node is created after its parents, so decreasing numbers are a
+    topological order for the backward sweep)."""
+
+    __slots__ = ("parents", "seq", "vjp")
+
+    def __init__(self, parents: tuple[Node, ...] = (), vjp: Callable[[Any], list] | None = None):
+        self.parents = parents
+        self.vjp = vjp
+        self.seq = next(_node_numbers)
+
+
+def _is_box(x: Any) -> bool:
+    return type(x) is Box
+
+
+def _has_box(x: Any) -> bool:
+    if type(x) is Box:
+        return True
+    if isinstance(x, _PLAIN):
+        return False
+    if isinstance(x, tuple | list):
+        return any(map(_has_box, x))
+    return any(True for _ in leaves(x, _is_box))
+
+
+def is_traced(x: Any) -> bool:
+    """Whether ``x`` holds a traced value, directly or inside its fields.
+
+    Examples
+    --------
+    >>> import symrules as sr
+    >>> def probe(x):
+    ...     assert is_traced(x) and not is_traced(1.0)
+    ...     return x * 1.0
+    >>> float(sr.grad(probe)(2.0))
+    1.0
+    """
+    return _has_box(x)
+
+
+def strip(x: Any) -> Any:
+    """``x`` with every traced value, at every level, replaced by its primal value."""
+    while type(x) is Box:
+        x = x.value
+    if isinstance(x, _PLAIN):
+        return x
+    boxed = {path: strip(b) for path, b in leaves(x, _is_box)}
+    return replace_leaves(x, boxed) if boxed else x
+
+
+class Box:
+    """A traced value: a primal ``value`` recorded on a trace. Behaves like a numpy array."""
+
+    __slots__ = ("node", "tangent", "trace", "value")
+    __array_priority__ = 1000.0
+    _symrules_traced = True
+
+    def __init__(self, value: Any, trace: Trace, node: Node | None = None, tangent: Any = None):
+        self.value = value
+        self.trace = trace
+        self.node = node
+        self.tangent = tangent
+
+    def __repr__(self) -> str:
+        return f"Traced({self.value!r})"
+
+    # numpy protocols
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if method != "__call__" or "out" in kwargs:
+            what = f"numpy.{ufunc.__name__}.{method}" if method != "__call__" else "out="
+            raise UnsupportedFunctionError(
+                f"{what} on a traced value is not supported: use numpy.{ufunc.__name__}(...) "
+                "without out= (reductions: numpy.sum, numpy.prod, ...)"
+            )
+        return bind(ufunc, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        return bind(func, args, kwargs)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise TracingError(
+            "a traced value was converted to a plain numpy array (np.asarray, np.array, "
+            "math.*, or assignment into an array), which would drop its derivative; use "
+            "numpy functions on it directly (np.stack / np.concatenate to build arrays)"
+        )
+
+    def _lost(self, *_: Any) -> Any:
+        raise TracingError(
+            "a traced value was converted to a Python number (float(), int(), math.*), which "
+            "would drop its derivative; use numpy functions (np.exp, ...) instead"
+        )
+
+    __float__ = __int__ = __complex__ = __index__ = _lost
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise TracingError(
+            "in-place assignment into a traced array is not supported; build the array with "
+            "np.where, np.concatenate or np.stack instead"
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self.value)))
+
+    # array attributes
+    shape = property(lambda self: shape_of(self.value))
+    ndim = property(lambda self: np.ndim(self.value))
+    size = property(lambda self: np.size(self.value))
+    dtype = property(lambda self: np.result_type(self.value))
+    T = property(lambda self: np.transpose(self))
+
+    def __getitem__(self, index: Any) -> Any:
+        return bind(operator.getitem, (self, index), _NO_KWARGS)
+
+    def reshape(self, *shape: Any, order: str = "C") -> Any:
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+
+    def transpose(self, *axes: Any) -> Any:
+        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def ravel(self) -> Any:
+        return np.reshape(self, -1)
+
+    flatten = ravel
+
+    def astype(self, dtype: Any, **_: Any) -> Any:
+        if np.dtype(dtype).kind not in "fc":
+            raise TracingError(f"astype({np.dtype(dtype)}) would drop the derivative")
+        return self
+
+    def sum(self, *args: Any, **kwargs: Any) -> Any:
+        return np.sum(self, *args, **kwargs)
+
+    def mean(self, *args: Any, **kwargs: Any) -> Any:
+        return np.mean(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Any:
+        return np.prod(self, *args, **kwargs)
+
+    def max(self, *args: Any, **kwargs: Any) -> Any:
+        return np.max(self, *args, **kwargs)
+
+    def min(self, *args: Any, **kwargs: Any) -> Any:
+        return np.min(self, *args, **kwargs)
+
+    def cumsum(self, *args: Any, **kwargs: Any) -> Any:
+        return np.cumsum(self, *args, **kwargs)
+
+    def dot(self, other: Any) -> Any:
+        return np.dot(self, other)
+
+    def squeeze(self, axis: Any = None) -> Any:
+        return np.squeeze(self, axis)
+
+    def clip(self, a_min: Any = None, a_max: Any = None) -> Any:
+        return np.clip(self, a_min, a_max)
+
+
+def _binary(ufunc: np.ufunc, reflected: bool = False) -> Callable[[Box, Any], Any]:
+    if reflected:
+
+        def method(self: Box, other: Any) -> Any:
+            return bind(ufunc, (other, self), _NO_KWARGS)
+
+    else:
+
+        def method(self: Box, other: Any) -> Any:
+            return bind(ufunc, (self, other), _NO_KWARGS)
+
+    return method
+
+
+for _op, _ufunc in [
+    ("add", np.add),
+    ("sub", np.subtract),
+    ("mul", np.multiply),
+    ("truediv", np.true_divide),
+    ("pow", np.power),
+    ("matmul", np.matmul),
+]:
+    setattr(Box, f"__{_op}__", _binary(_ufunc))
+    setattr(Box, f"__r{_op}__", _binary(_ufunc, reflected=True))
+for _op, _ufunc in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
+                    ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal)]:  # fmt: skip
+    setattr(Box, f"__{_op}__", _binary(_ufunc))
+Box.__neg__ = lambda self: bind(np.negative, (self,), _NO_KWARGS)
+Box.__pos__ = lambda self: self
+Box.__abs__ = lambda self: bind(np.absolute, (self,), _NO_KWARGS)
+Box.__hash__ = None
+
+
+# ---------------------------------------------------------------------------------------
+# dispatch
+
+
+def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
+    """Call ``fun(*args, **kwargs)``, where some arguments are traced, and record it.
+
+    The single entry point of the engine: numpy's protocols, Box operators and primitives
+    all come here.
+    """
+    if kwargs:
+        for key, value in kwargs.items():
+            if _has_box(value):
+                raise TracingError(
+                    f"{name_of(fun)}: the keyword argument {key!r} is traced; pass traced "
+                    "values positionally"
+                )
+    found: list[tuple[int, Path, Box]] = []
+    # an instance of a primitive class holds its own traced fields (position 0)
+    nested = type(fun) not in _FUNCTION_TYPES and hasattr(type(fun), "_symrules_call")
+    if nested:
+        found.extend((0, path, b) for path, b in leaves(fun, _is_box))
+    for i, arg in enumerate(args, 1):
+        if type(arg) is Box:
+            found.append((i, (), arg))
+        elif not isinstance(arg, _PLAIN) and _has_box(arg):
+            nested = True
+            found.extend((i, path, b) for path, b in leaves(arg, _is_box))
+    if not found:
+        return fun(*args, **kwargs)
+    if is_non_differentiable(fun):
+        return fun(*map(strip, args), **kwargs)
+    trace = found[0][2].trace
+    for item in found:
+        if item[2].trace.level > trace.level:
+            trace = item[2].trace
+    top = found if len(found) == 1 else [item for item in found if item[2].trace is trace]
+    callee, uargs = fun, list(args)
+    if not nested:
+        for pos, _, b in top:
+            uargs[pos - 1] = b.value
+    else:
+        callee = _unbox_nested(fun, args, uargs, top)
+    if trace.forward:
+        out = forward_rule(fun, callee, uargs, kwargs, top)
+        if out is None:
+            return _trace_through(fun, args, kwargs)
+        y, y_dot = out
+        return y if y_dot is None else Box(y, trace, tangent=y_dot)
+    out = reverse_rule(fun, callee, uargs, kwargs, top, nested)
+    if out is None:
+        return _trace_through(fun, args, kwargs)
+    y, vjp = out
+    if vjp is None:
+        return y
+    return Box(y, trace, Node(tuple([item[2].node for item in top]), vjp))
+
+
+def _unbox_nested(fun: Any, args: tuple, uargs: list, top: list) -> Any:
+    """Fill ``uargs`` with the arguments' primal values; return the callee's."""
+    by_pos: dict[int, dict[Path, Any]] = {}
+    for pos, path, b in top:
+        by_pos.setdefault(pos, {})[path] = b.value
+    callee = fun
+    for pos, sub in by_pos.items():
+        if pos == 0:
+            callee = replace_leaves(fun, sub)
+        else:
+            uargs[pos - 1] = replace_leaves(args[pos - 1], sub)
+    return callee
+
+
+def _trace_through(fun: Any, args: tuple, kwargs: dict) -> Any:
+    """Differentiate a primitive that has no rule for this mode by running its own code."""
+    impl = getattr(fun, "_symrules_impl", None)
+    if impl is not None:
+        return impl(*args, **kwargs)
+    call = getattr(type(fun), "_symrules_call", None)
+    if call is not None:
+        return call(fun, *args, **kwargs)
+    raise UnsupportedFunctionError(
+        f"{name_of(fun)} has no differentiation rule and was called on a traced value; "
+        f"register one with symrules.register_rrule / register_frule, or mark it "
+        "symrules.non_differentiable"
+    )

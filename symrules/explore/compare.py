@@ -1,0 +1,227 @@
+"""Side-by-side gradients of a quadrature functional: :func:`compare` computes them.
+
+This module owns the computation behind a :class:`~symrules.explore.comparison.Comparison`:
+the gradient of ``I(f) = integrate(f, domain, rule)`` with respect to the fields ``p`` of ``f``
+by each method ("symbolic", "ad", "fd", see
+:func:`~symrules.quadrature.integration.integrate`), their errors against each other
+(:func:`gradient_errors`) and against a reference, and the time each method takes.
+"""
+
+from __future__ import annotations
+
+import math
+import timeit
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..checking import finite_differences as fd
+from ..engine.fields import fields, leaves, path_name
+from ..engine.reverse import value_and_grad
+from ..engine.tangents import cotangent_at, is_zero
+from ..errors import MethodError
+from ..quadrature import DEFAULT_RULE, METHODS, QuadratureRule, integrate
+from .comparison import Comparison
+
+__all__ = ["compare", "field_gradient", "gradient_errors"]
+
+
+def _leaf_name(path: tuple) -> str:
+    return path_name(path, root="").lstrip(".")
+
+
+def _flat(gradient: dict[str, Any]) -> np.ndarray:
+    return np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in gradient.values()])
+
+
+def gradient_errors(g: dict[str, Any], ref: dict[str, Any]) -> tuple[float, float]:
+    """Absolute error ``max |g - ref|`` and relative error ``max |g - ref| / max |ref|``.
+
+    ``g`` and ``ref`` map field names to gradients; every entry counts.
+
+    Examples
+    --------
+    >>> gradient_errors({"a": 1.5, "b": [1.0, 2.0]}, {"a": 1.0, "b": [1.0, 4.0]})
+    (2.0, 0.5)
+    """
+    diff = float(np.max(np.abs(_flat(g) - _flat(ref))))
+    scale = float(np.max(np.abs(_flat(ref))))
+    if scale == 0.0:
+        return diff, (0.0 if diff == 0.0 else math.inf)
+    return diff, diff / scale
+
+
+def _gradient_by_field(f: Any, f_bar: Any) -> dict[str, Any]:
+    """``f_bar`` (a Tangent) as ``name -> cotangent`` for every differentiable leaf of ``f``."""
+    out = {}
+    for path, leaf in leaves(f):
+        value = cotangent_at(f_bar, path)
+        if value is None or is_zero(value):
+            value = np.zeros(np.shape(leaf))
+        value = np.asarray(value, dtype=float)
+        out[_leaf_name(path)] = value if np.ndim(leaf) else float(value)
+    return out
+
+
+def _timed(run: Callable[[], Any], repeat: int, min_time: float) -> float | None:
+    """Seconds per call: the loop count grows (1, 2, 5, 10, ...) until one timing lasts
+    ``min_time``, as :meth:`timeit.Timer.autorange` does; then the fastest of ``repeat``."""
+    if repeat <= 0:
+        return None
+    timer = timeit.Timer(run)
+    number, scale = 1, 1
+    while True:
+        for k in (1, 2, 5):
+            number = k * scale
+            if timer.timeit(number) >= min_time:
+                return min(timer.repeat(repeat, number)) / number
+        scale *= 10
+
+
+def compare(
+    f: Callable[[Any], Any],
+    domain: tuple[Any, ...],
+    rule: QuadratureRule | None = None,
+    methods: Sequence[str] = ("symbolic", "ad", "fd"),
+    *,
+    repeat: int = 3,
+    min_time: float = 0.02,
+    fd_step: float | None = None,
+) -> Comparison:
+    """The gradient of ``integrate(f, domain, rule)`` in ``f``'s fields by several methods.
+
+    Each method computes ``value_and_grad`` of ``f -> integrate(f, domain, rule, method=m)``
+    with respect to ``f``; the results are compared pairwise and against a reference, and
+    each is timed.
+
+    Parameters
+    ----------
+    f : callable
+        A vectorized integrand with differentiable fields: an
+        :class:`~symrules.symbolic.integrand.Integrand`, a closure, a callable object.
+    domain : tuple
+        ``(a, b)`` or ``(a, c1, ..., b)``, as for
+        :func:`~symrules.quadrature.integration.integrate`.
+    rule : QuadratureRule, optional
+        Default: ``integrate``'s default, the adaptive ``GaussKronrod()``.
+    methods : sequence of {"symbolic", "ad", "fd", "auto"}
+        A method that cannot apply (``"symbolic"`` for a plain closure) is kept in
+        :attr:`Comparison.skipped` with the reason.
+    repeat : int
+        Timing repeats; the time is the fastest repeat divided by its loop count. 0 skips
+        timing.
+    min_time : float
+        Each timing repeat runs the evaluation in a loop lasting at least this many seconds.
+    fd_step : float, optional
+        A fixed step for "fd" (central differences of order 4 on the integral); by default
+        ``integrate``'s own step rule.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    FieldsError
+        ``f`` has no differentiable field.
+    MethodError
+        An unknown method name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symrules import GaussLegendre
+    >>> def make(a):
+    ...     return lambda x: np.sin(a * x)
+    >>> c = compare(make(2.0), (0.0, 1.0), GaussLegendre(20), repeat=0)
+    >>> exact = np.sin(2.0) / 2.0 - (1.0 - np.cos(2.0)) / 4.0  # d/da of (1 - cos a) / a
+    >>> bool(np.isclose(c.gradients["ad"]["a"], exact)), c.reference, "symbolic" in c.skipped
+    (True, 'ad', True)
+    """
+    fields(f)
+    for m in methods:
+        if m not in METHODS:
+            raise MethodError(f"unknown method {m!r}: choose from {METHODS}")
+    rule = DEFAULT_RULE if rule is None else rule
+    params = {_leaf_name(path): leaf for path, leaf in leaves(f)}
+    value = None
+    gradients: dict[str, dict[str, Any]] = {}
+    times: dict[str, float | None] = {}
+    skipped: dict[str, str] = {}
+    for m in methods:
+        run = _runner(f, domain, rule, m, fd_step)
+        try:
+            y, f_bar = run()
+        except MethodError as err:
+            skipped[m] = str(err)
+            continue
+        value = float(y) if value is None else value
+        gradients[m] = _gradient_by_field(f, f_bar)
+        times[m] = _timed(run, repeat, min_time)
+    if value is None:
+        value = float(integrate(f, domain, rule))
+    reference = next((m for m in ("symbolic", "ad") if m in gradients), None)
+    abs_errors: dict[str, dict[str, float]] = {m: {} for m in gradients}
+    rel_errors: dict[str, dict[str, float]] = {m: {} for m in gradients}
+    for m, g in gradients.items():
+        for n, h in gradients.items():
+            abs_errors[m][n], rel_errors[m][n] = gradient_errors(g, h)
+    return Comparison(
+        value=value,
+        params=params,
+        gradients=gradients,
+        times=times,
+        skipped=skipped,
+        reference=reference,
+        abs_errors=abs_errors,
+        rel_errors=rel_errors,
+        domain=tuple(float(p) for p in domain),
+        rule=repr(rule),
+        methods=tuple(methods),
+    )
+
+
+def _runner(
+    f: Any, domain: tuple[Any, ...], rule: QuadratureRule, method: str, fd_step: float | None
+) -> Callable[[], tuple[Any, Any]]:
+    """A no-argument function returning ``(value, f_bar)`` by ``method``."""
+
+    def integral(g: Any) -> Any:
+        return integrate(g, domain, rule, method=method)
+
+    if method == "fd" and fd_step is not None:
+
+        def fd_at_step() -> tuple[Any, Any]:
+            return integral(f), fd.gradient(integral, f, step=fd_step)
+
+        return fd_at_step
+
+    value_and_f_bar = value_and_grad(integral)
+
+    def by_method() -> tuple[Any, Any]:
+        return value_and_f_bar(f)
+
+    return by_method
+
+
+def field_gradient(
+    f: Callable[[Any], Any],
+    domain: tuple[Any, ...],
+    rule: QuadratureRule | None = None,
+    method: str = "auto",
+    fd_step: float | None = None,
+) -> dict[str, Any]:
+    """The gradient of ``integrate(f, domain, rule, method=method)`` by field name of ``f``.
+
+    One entry of :attr:`Comparison.gradients`, without timing; ``fd_step`` as in
+    :func:`compare`.
+
+    Examples
+    --------
+    >>> import symrules as sr
+    >>> field_gradient(sr.Integrand("a * x + b", a=2.0, b=1.0), (0.0, 1.0), method="ad")
+    {'a': 0.5, 'b': 1.0}
+    """
+    rule = DEFAULT_RULE if rule is None else rule
+    return _gradient_by_field(f, _runner(f, domain, rule, method, fd_step)()[1])

@@ -1,0 +1,269 @@
+"""The result of a comparison of gradient methods, and how it renders.
+
+A :class:`Comparison` holds the value of a quadrature functional, its gradient by field for
+each method, their errors against each other and against a reference, and the time each
+method took (see :func:`~symrules.explore.compare.compare`, which computes it). It renders as
+an HTML table in Jupyter, as an aligned text table in a terminal, and converts to plain data
+(``to_dict``, ``to_json``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Comparison"]
+
+
+def _entries(values: dict[str, Any]) -> list[tuple[str, str, tuple]]:
+    """``(leaf name, entry name, index)`` for every scalar entry: ``c`` of length 2 gives
+    ``c[0]`` and ``c[1]``."""
+    out = []
+    for name, value in values.items():
+        if np.ndim(value) == 0:
+            out.append((name, name, ()))
+        else:
+            for idx in np.ndindex(np.shape(value)):
+                out.append((name, name + "".join(f"[{i}]" for i in idx), idx))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return [_plain(v) for v in value.tolist()]
+    value = float(value)
+    return value if math.isfinite(value) else str(value)
+
+
+def _seconds(t: float | None) -> str:
+    if t is None:
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if t >= scale:
+            return f"{t / scale:.3g} {unit}"
+    return f"{t / 1e-9:.3g} ns"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The gradient of ``integrate(f, domain, rule)`` by several methods, side by side.
+
+    Made by :func:`compare`. Gradients are keyed by method, then by the name of the field
+    of ``f`` (``"a"``, or ``"p"`` for an array, ``"q[0]"`` inside a captured tuple).
+
+    Attributes
+    ----------
+    value : float
+        The integral.
+    params : dict
+        The field values of ``f`` at which the gradients were taken.
+    gradients : dict
+        ``method -> field -> dI/dfield`` (a float, or an array for an array field) for every
+        method that applied.
+    times : dict
+        ``method -> seconds`` for one value-and-gradient evaluation (the fastest of the
+        timing repeats), or ``None`` when timing was switched off.
+    skipped : dict
+        ``method -> reason`` for each method that cannot apply to ``f``.
+    reference : str or None
+        The method the errors are measured against: "symbolic" when it applies, else "ad".
+    abs_errors, rel_errors : dict
+        Pairwise errors, ``abs_errors[m][n] = max |g_m - g_n|`` over all entries of the
+        gradient, and ``rel_errors[m][n] = abs_errors[m][n] / max |g_n|``.
+    domain : tuple
+        The integration domain.
+    rule : str
+        The quadrature rule, as its ``repr``.
+    methods : tuple
+        The methods asked for, in order (applied or skipped).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import symrules as sr
+    >>> from symrules import GaussLegendre
+    >>> f = sr.Integrand("a * x**2 + b", a=2.0, b=1.0)
+    >>> c = sr.compare(f, (0.0, 1.0), GaussLegendre(3), repeat=0)
+    >>> bool(np.allclose(c.gradients["ad"]["a"], 1 / 3)), c.reference
+    (True, 'symbolic')
+    >>> c.errors("fd")[0] < 1e-9
+    True
+    """
+
+    value: float
+    params: dict[str, Any]
+    gradients: dict[str, dict[str, Any]]
+    times: dict[str, float | None]
+    skipped: dict[str, str]
+    reference: str | None
+    abs_errors: dict[str, dict[str, float]]
+    rel_errors: dict[str, dict[str, float]]
+    domain: tuple[float, ...]
+    rule: str
+    methods: tuple[str, ...]
+
+    def errors(self, method: str, against: str | None = None) -> tuple[float, float]:
+        """``(absolute, relative)`` error of ``method`` against ``against`` (the reference).
+
+        Examples
+        --------
+        >>> import symrules as sr
+        >>> c = sr.compare(sr.Integrand("a * x", a=1.0), (0.0, 1.0), repeat=0)
+        >>> c.errors("ad")
+        (0.0, 0.0)
+        """
+        against = self.reference if against is None else against
+        if method not in self.gradients or against not in self.gradients:
+            missing = method if method not in self.gradients else against
+            why = self.skipped.get(missing, "it was not requested")
+            raise KeyError(f"no gradient by {missing!r}: {why}")
+        return self.abs_errors[method][against], self.rel_errors[method][against]
+
+    # plain data
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (floats, lists, strings) ready for JSON; non-finite floats as strings.
+
+        Examples
+        --------
+        >>> import symrules as sr
+        >>> d = sr.compare(sr.Integrand("a * x", a=1.0), (0.0, 1.0), repeat=0).to_dict()
+        >>> d["value"], d["gradients"]["symbolic"]["a"], d["reference"]
+        (0.5, 0.5, 'symbolic')
+        """
+        return {
+            "value": _plain(self.value),
+            "domain": [_plain(p) for p in self.domain],
+            "rule": self.rule,
+            "params": {k: _plain(v) for k, v in self.params.items()},
+            "methods": list(self.methods),
+            "reference": self.reference,
+            "gradients": {
+                m: {k: _plain(v) for k, v in g.items()} for m, g in self.gradients.items()
+            },
+            "times": {m: t for m, t in self.times.items()},
+            "skipped": dict(self.skipped),
+            "abs_errors": {
+                m: {n: _plain(e) for n, e in row.items()} for m, row in self.abs_errors.items()
+            },
+            "rel_errors": {
+                m: {n: _plain(e) for n, e in row.items()} for m, row in self.rel_errors.items()
+            },
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as a JSON string.
+
+        Examples
+        --------
+        >>> import json
+        >>> import symrules as sr
+        >>> c = sr.compare(sr.Integrand("a * x", a=1.0), (0.0, 1.0), methods=("ad",), repeat=0)
+        >>> json.loads(c.to_json())["gradients"]
+        {'ad': {'a': 0.5}}
+        """
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    # tables
+    def _rows(self) -> tuple[list[str], list[tuple[str, list[str], str, str, str]]]:
+        entries = _entries(self.params)
+        header = [f"dI/d{entry}" for _, entry, _ in entries]
+        rows = []
+        for m in self.methods:
+            if m not in self.gradients:
+                continue
+            grads = [
+                f"{float(np.asarray(self.gradients[m][leaf])[idx]):.15g}"
+                for leaf, _, idx in entries
+            ]
+            if self.reference is None:
+                abs_err = rel_err = "-"
+            elif m == self.reference:
+                abs_err, rel_err = "(reference)", ""
+            else:
+                e_abs, e_rel = self.errors(m)
+                abs_err, rel_err = f"{e_abs:.2e}", f"{e_rel:.2e}"
+            rows.append((m, grads, abs_err, rel_err, _seconds(self.times.get(m))))
+        return header, rows
+
+    def _title(self) -> list[str]:
+        domain = ", ".join(f"{p:g}" for p in self.domain)
+        params = ", ".join(f"{k} = {_show(v)}" for k, v in self.params.items())
+        return [f"integral over ({domain}) by {self.rule}", f"at {params}"]
+
+    def __str__(self) -> str:
+        header, rows = self._rows()
+        against = f"vs {self.reference}" if self.reference else "vs -"
+        table = [["method", *header, f"abs err {against}", "rel err", "time"]]
+        table += [[m, *grads, a, r, t] for m, grads, a, r, t in rows]
+        widths = [max(len(row[k]) for row in table) for k in range(len(table[0]))]
+        lines = [*self._title(), f"I = {self.value:.15g}", ""]
+        for row in table:
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            ]
+            lines.append("  ".join(cells).rstrip())
+        for m, why in self.skipped.items():
+            lines.append(f"{m.ljust(widths[0])}  skipped: {why}")
+        if len(self.gradients) > 2:
+            lines += ["", "pairwise abs error (row vs column):"]
+            names = list(self.gradients)
+            w = max(len(n) for n in names)
+            lines.append(" " * w + "".join(n.rjust(11) for n in names))
+            for m in names:
+                cells = "".join(f"{self.abs_errors[m][n]:11.2e}" for n in names)
+                lines.append(m.ljust(w) + cells)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        entries = _entries(self.params)
+        header, rows = self._rows()
+        params = ", ".join(
+            f'<span class="symrules-param" data-field="{esc(entry)}" '
+            f'data-value="{float(np.asarray(self.params[leaf])[idx])!r}">'
+            f"{esc(entry)} = {float(np.asarray(self.params[leaf])[idx]):.6g}</span>"
+            for leaf, entry, idx in entries
+        )
+        head = "".join(f"<th>{esc(h)}</th>" for h in header)
+        against = esc(self.reference or "-")
+        out = [
+            '<div class="symrules-comparison">',
+            "<style>.symrules-comparison-table td { text-align: right; "
+            "font-variant-numeric: tabular-nums; padding: 0 0.6em; }</style>",
+            f'<p class="symrules-title">{esc(self._title()[0])}<br>at {params}<br>'
+            f'<span class="symrules-value" data-value="{self.value!r}">I = {self.value:.15g}'
+            "</span></p>",
+            '<table class="symrules-comparison-table">',
+            f"<thead><tr><th>method</th>{head}<th>abs err vs {against}</th><th>rel err</th>"
+            "<th>time</th></tr></thead><tbody>",
+        ]
+        for m, grads, abs_err, rel_err, t in rows:
+            cells = "".join(
+                f'<td class="symrules-grad" data-method="{esc(m)}" data-field="{esc(entry)}" '
+                f'data-value="{float(np.asarray(self.gradients[m][leaf])[idx])!r}">{g}</td>'
+                for (leaf, entry, idx), g in zip(entries, grads, strict=True)
+            )
+            out.append(
+                f'<tr data-method="{esc(m)}"><th>{esc(m)}</th>{cells}'
+                f'<td class="symrules-abs-error">{abs_err}</td>'
+                f'<td class="symrules-rel-error">{rel_err}</td>'
+                f'<td class="symrules-time">{t}</td></tr>'
+            )
+        for m, why in self.skipped.items():
+            out.append(
+                f'<tr data-method="{esc(m)}" class="symrules-skipped"><th>{esc(m)}</th>'
+                f'<td colspan="{len(header) + 3}">skipped: {esc(why)}</td></tr>'
+            )
+        out.append("</tbody></table></div>")
+        return "\n".join(out)
+
+
+def _show(value: Any) -> str:
+    if np.ndim(value) == 0:
+        return f"{float(value):g}"
+    return "[" + ", ".join(f"{v:g}" for v in np.ravel(value)) + "]"

@@ -1,0 +1,337 @@
+"""The :class:`GradientExplorer`: :func:`~symrules.explore.compare.compare`, live, in a notebook.
+
+This module owns the interactive view of a quadrature functional's gradient: a slider per
+scalar field of the integrand, a rule picker and node count, method toggles and a finite-
+difference step, the comparison table, and four plots (the integrand and its partials with
+the nodes marked, the finite-difference error against the step, the error against the node
+count, the time per method). It needs ``ipywidgets`` and ``matplotlib`` (the ``jupyter``
+extra) and is imported only as ``symrules.widgets``, never by ``import symrules``.
+
+How it works: every control is observed; a change recomputes the comparison and redraws the
+plots with matplotlib's Agg canvas into PNG bytes, which replace the ``value`` of
+``Image`` widgets in place (no clearing, so no flicker). Sliders send their value when
+released (``continuous_update=False``). A sweep that runs longer than a moment shows a
+progress bar.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+try:
+    import ipywidgets as w
+    import matplotlib  # noqa: F401  (the plots draw with it)
+except ImportError as err:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "symrules.widgets needs ipywidgets and matplotlib: pip install 'symrules[jupyter]'"
+    ) from err
+
+from ..engine.fields import leaves, path_name, replace_leaves
+from ..errors import SymrulesError
+from ..quadrature import QuadratureRule
+from . import plots
+from .compare import compare
+from .comparison import Comparison
+from .rule_specs import RULES, rule_from_spec
+
+__all__ = ["GradientExplorer"]
+
+SLOW = 0.25  # seconds: a sweep running longer than this shows its progress bar
+
+
+def _spec(rule: QuadratureRule) -> tuple[str, int] | None:
+    """``(name, count)`` of a rule the picker knows, else ``None``."""
+    for name, (make, default, _) in RULES.items():
+        for attr in ("n", "level", "order"):
+            count = getattr(rule, attr, None)
+            if isinstance(count, int) and make(count) == rule:
+                return name, count
+        if make(default) == rule:
+            return name, default
+    return None
+
+
+def _slider_range(value: float) -> tuple[float, float, float]:
+    """``(min, max, step)`` around ``value``: two units either side, a hundredth-unit step."""
+    unit = 10.0 ** np.floor(np.log10(max(abs(value), 1.0)))
+    step = unit / 100
+    span = 2 * unit * np.ceil(max(abs(value), 1.0) / unit)
+    return (
+        float(np.round((value - span) / step) * step),
+        float(np.round((value + span) / step) * step),
+        float(step),
+    )
+
+
+class GradientExplorer:
+    """Sliders for the fields of ``f``; the gradient of ``integrate(f, domain)`` by each method.
+
+    Parameters
+    ----------
+    f : callable
+        An integrand with scalar (or small array) float fields, e.g. an
+        :class:`~symrules.symbolic.integrand.Integrand` or a closure.
+    domain : tuple
+        ``(a, b)`` or ``(a, c1, ..., b)``.
+    rule : QuadratureRule, optional
+        The initial rule (default ``GaussLegendre(20)``); the picker offers the rules of
+        :data:`~symrules.explore.rule_specs.RULES`.
+    methods : sequence of str
+        The methods toggled on at the start.
+    ranges : dict, optional
+        ``name -> (min, max, step)`` for a slider (default: two units either side of the
+        value, a hundredth-unit step).
+    max_components : int
+        An array field gets one slider per component up to this length, else none (noted).
+    plots : bool
+        Draw the four plots (the table alone is much faster).
+
+    Attributes
+    ----------
+    sliders : dict
+        ``field name -> FloatSlider`` (``"c[0]"`` for a component).
+    rule_picker, count : ipywidgets.Dropdown, ipywidgets.BoundedIntText
+        The rule and its count (nodes, subintervals, level or order; see the label).
+    method_toggles : dict
+        ``method -> Checkbox``.
+    fd_auto, fd_step : ipywidgets.Checkbox, ipywidgets.FloatLogSlider
+        Finite differences by ``integrate``'s step rule, or at the chosen step.
+    comparison : Comparison
+        The latest comparison; ``table`` (an HTML widget) shows it.
+    plots : dict
+        ``"integrand" | "fd_steps" | "nodes" | "times" -> Image`` widget holding a PNG.
+    widget : ipywidgets.VBox
+        Everything, as one widget (what a notebook displays).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import symrules as sr
+    >>> f = sr.Integrand("a**2 * x", a=1.0)  # I = a**2 / 2, dI/da = a
+    >>> explorer = GradientExplorer(f, (0.0, 1.0), plots=False)
+    >>> explorer.sliders["a"].value = 2.5
+    >>> g = explorer.comparison.gradients
+    >>> bool(np.isclose(g["symbolic"]["a"], 2.5)), bool(np.isclose(g["fd"]["a"], 2.5))
+    (True, True)
+    """
+
+    def __init__(
+        self,
+        f: Callable[[Any], Any],
+        domain: tuple[Any, ...],
+        rule: QuadratureRule | None = None,
+        methods: Sequence[str] = ("symbolic", "ad", "fd"),
+        *,
+        ranges: dict[str, tuple[float, float, float]] | None = None,
+        max_components: int = 8,
+        plots: bool = True,
+    ) -> None:
+        self.f = f
+        self.domain = tuple(float(p) for p in domain)
+        self.notes: list[str] = []
+        self.comparison: Comparison | None = None
+        self._draw_plots = plots
+        self._quiet = False
+        self._leaves = dict(leaves(f))
+        self.sliders = self._make_sliders(ranges or {}, max_components)
+
+        rule = rule or rule_from_spec("gauss-legendre:20")
+        spec = _spec(rule)
+        options = [(name, name) for name in RULES]
+        if spec is None:
+            options.insert(0, (f"as given: {rule!r}", "given"))
+            spec = ("given", 0)
+        self._given_rule = rule
+        self.rule_picker = w.Dropdown(options=options, value=spec[0], description="rule")
+        self.count = w.BoundedIntText(value=spec[1], min=0, max=100_000, description="count")
+        self.method_toggles = {
+            m: w.Checkbox(
+                value=m in methods, description=m, indent=False, layout=w.Layout(width="90px")
+            )
+            for m in ("symbolic", "ad", "fd")
+        }
+        self.fd_auto = w.Checkbox(value=True, description="fd: integrate's step rule")
+        self.fd_step = w.FloatLogSlider(
+            value=1e-6,
+            base=10,
+            min=-13,
+            max=-1,
+            step=0.5,
+            description="fd step",
+            readout_format=".0e",
+            continuous_update=False,
+        )
+        self.progress = w.IntProgress(
+            value=0, min=0, max=1, description="sweep", layout=w.Layout(visibility="hidden")
+        )
+        self.status = w.HTML(value="")
+        self.status.add_class("symrules-status")
+        self.table = w.HTML(value="")
+        self.table.add_class("symrules-table")
+        image = {"format": "png", "layout": w.Layout(width="100%")}
+        self.plots = {k: w.Image(**image) for k in ("integrand", "fd_steps", "nodes", "times")}
+        self.widget = self._layout()
+        self.widget.add_class("symrules-explorer")
+
+        self._set_count_label()
+        self.rule_picker.observe(self._rule_changed, names="value")
+        controls = [
+            *self.sliders.values(),
+            self.count,
+            self.fd_auto,
+            self.fd_step,
+            *self.method_toggles.values(),
+        ]
+        for control in controls:
+            control.observe(self._changed, names="value")
+        self.update()
+
+    # controls
+    def _make_sliders(self, ranges: dict, max_components: int) -> dict[str, w.FloatSlider]:
+        sliders = {}
+        for path, leaf in self._leaves.items():
+            name = path_name(path, root="").lstrip(".")
+            if np.ndim(leaf) == 0:
+                entries = [(name, path, (), float(leaf))]
+            elif np.size(leaf) <= max_components:
+                entries = [
+                    (f"{name}[{', '.join(map(str, idx))}]", path, idx, float(leaf[idx]))
+                    for idx in np.ndindex(np.shape(leaf))
+                ]
+            else:
+                self.notes.append(
+                    f"{name} has {np.size(leaf)} entries: no sliders (at most "
+                    f"{max_components}, see max_components)"
+                )
+                continue
+            for entry, entry_path, idx, value in entries:
+                lo, hi, step = ranges.get(entry, _slider_range(value))
+                slider = w.FloatSlider(
+                    value=value,
+                    min=lo,
+                    max=hi,
+                    step=step,
+                    description=entry,
+                    continuous_update=False,
+                    readout_format=".3g",
+                )
+                slider.add_class("symrules-slider")
+                slider.add_class(
+                    "symrules-slider-" + "".join(c if c.isalnum() else "-" for c in entry)
+                )
+                slider._symrules_at = (entry_path, idx)
+                sliders[entry] = slider
+        return sliders
+
+    def _layout(self) -> w.VBox:
+        methods = w.HBox([w.Label("methods"), *self.method_toggles.values()])
+        controls = w.VBox([self.rule_picker, self.count, methods, self.fd_auto, self.fd_step])
+        row = w.HBox([w.VBox(list(self.sliders.values())), controls])
+        grid = w.GridBox(
+            list(self.plots.values()) if self._draw_plots else [],
+            layout=w.Layout(grid_template_columns="repeat(2, minmax(0, 432px))"),
+        )
+        return w.VBox([row, self.progress, self.status, self.table, grid])
+
+    def _set_count_label(self) -> None:
+        name = self.rule_picker.value
+        self.count.disabled = name == "given"
+        self.count.description = "count" if name == "given" else RULES[name][2]
+
+    def _rule_changed(self, change: dict) -> None:
+        self._set_count_label()
+        if change["new"] != "given":
+            self._quiet = True  # one update for the new rule and its default count
+            try:
+                self.count.value = RULES[change["new"]][1]
+            finally:
+                self._quiet = False
+        self.update()
+
+    def _changed(self, change: dict) -> None:
+        if not self._quiet:
+            self.update()
+
+    # state
+    def current_f(self) -> Any:
+        """``f`` with the slider values put into its fields.
+
+        Examples
+        --------
+        >>> import symrules as sr
+        >>> explorer = GradientExplorer(sr.Integrand("a * x", a=1.0), (0.0, 1.0), plots=False)
+        >>> explorer.sliders["a"].value = 3.0
+        >>> float(explorer.current_f()(2.0))
+        6.0
+        """
+        new: dict[tuple, Any] = {}
+        for slider in self.sliders.values():
+            path, idx = slider._symrules_at
+            if idx == ():
+                new[path] = slider.value
+            else:
+                new.setdefault(path, np.array(self._leaves[path], dtype=float))[idx] = slider.value
+        return replace_leaves(self.f, new)
+
+    def current_rule(self) -> QuadratureRule:
+        """The rule the picker and count select (raises ``RuleSpecError`` for a bad count)."""
+        if self.rule_picker.value == "given":
+            return self._given_rule
+        return rule_from_spec(f"{self.rule_picker.value}:{self.count.value}")
+
+    def methods(self) -> list[str]:
+        """The methods toggled on."""
+        return [m for m, toggle in self.method_toggles.items() if toggle.value]
+
+    def update(self) -> None:
+        """Recompute the comparison and redraw; a bad setting shows in ``status`` instead."""
+        try:
+            f, rule = self.current_f(), self.current_rule()
+            step = None if self.fd_auto.value else float(self.fd_step.value)
+            comparison = compare(
+                f, self.domain, rule, self.methods(), repeat=3, min_time=0.002, fd_step=step
+            )
+            if self._draw_plots:
+                images = self._draw(f, rule, comparison)
+        except SymrulesError as err:
+            self.status.value = f'<span class="symrules-error">{html.escape(str(err))}</span>'
+            return
+        self.comparison = comparison
+        notes = "".join(f"<div>{html.escape(n)}</div>" for n in self.notes)
+        with self.table.hold_sync(), self.status.hold_sync():
+            self.status.value = notes
+            self.table.value = comparison._repr_html_()
+        if self._draw_plots:
+            for name, png in images.items():
+                self.plots[name].value = png
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # plots
+    def _sweep(self, items: Sequence[Any], label: str) -> Iterable[Any]:
+        """``items`` one by one; the progress bar appears once the sweep has run a moment."""
+        start = time.perf_counter()
+        self.progress.description, self.progress.max, self.progress.value = label, len(items), 0
+        try:
+            for k, item in enumerate(items):
+                yield item
+                self.progress.value = k + 1
+                if time.perf_counter() - start > SLOW:
+                    self.progress.layout.visibility = "visible"
+        finally:
+            self.progress.layout.visibility = "hidden"
+    def _draw(self, f: Any, rule: QuadratureRule, c: Comparison) -> dict[str, bytes]:
+        chosen = None if self.fd_auto.value else float(self.fd_step.value)
+        name = self.rule_picker.value
+        return {
+            "integrand": plots.draw_integrand(f, self.domain, rule),
+            "fd_steps": plots.draw_fd_steps(f, self.domain, rule, c, self._sweep, chosen),
+            "nodes": plots.draw_node_errors(f, self.domain, name, c, self._sweep),
+            "times": plots.draw_times(c),
+        }

@@ -1,0 +1,240 @@
+"""The rules of :func:`~symrules.quadrature.integration.integrate`: ``f_bar`` and Leibniz' terms.
+
+This module registers the reverse and forward rules of the quadrature primitive
+:func:`~symrules.quadrature.integration.integral`. The cotangent of the integrand's fields,
+``f_bar = sum_i w_i y_bar df(x_i)/dp``, comes from ``method``: the integrand's own generated rule
+("symbolic"), one tape of the engine over all nodes ("ad"), or finite differences of the
+quadrature sum ("fd"). A traced domain point gets Leibniz' term ``f(c^-) - f(c^+)``, the upper
+end of the panel before minus the lower end of the panel after, with ``f`` evaluated one
+floating-point step inside each panel, so a jump at a breakpoint gives its one-sided values.
+
+An adaptive :class:`~symrules.quadrature.adaptive.GaussKronrod` rule first adapts on plain
+values, then acts as the fixed rule of its final subdivision (``adjoint="discrete"``), or
+integrates the derivative adaptively on its own (``adjoint="continuous"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from ..checking import finite_differences as fd
+from ..engine.fields import Path, get_path, leaves, replace_leaves
+from ..engine.forward import jvp
+from ..engine.recording import TRACED_FIELDS
+from ..engine.registry import frule, has_frule, register_frule, register_rrule, rrule
+from ..engine.reverse import rrule_via_ad
+from ..engine.tangents import NoTangent, ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
+from ..engine.tracing import Box, is_traced, strip
+from ..errors import MethodError
+from .adaptive import GaussKronrod
+from .integration import check_values, contract, integral, non_finite, quadrature_nodes
+from .rules import QuadratureRule
+
+__all__: list[str] = []
+# ---------------------------------------------------------------------------------------
+# derivatives of the integrand
+
+
+def _first_order(f: Any, points: tuple[Any, ...], why: str) -> None:
+    if is_traced(f) or is_traced(points):
+        raise MethodError(
+            f"{why} gives first derivatives only, and an outer differentiation traces this "
+            "integral: use method='ad' or 'symbolic' with adjoint='discrete'"
+        )
+
+
+def _traced_paths(known: dict[int, set[Path]] | None, obj: Any) -> list[Path]:
+    """The traced leaves of ``obj`` as the engine reported them (all leaves if unknown)."""
+    if known is not None and id(obj) in known:
+        return sorted(known[id(obj)], key=repr)
+    return [path for path, _ in leaves(obj)]
+
+
+def _symbolic_rrule(f: Any, x: Any) -> tuple[Any, Callable[[Any], tuple]]:
+    """The integrand's own rule over all nodes; ``x`` is marked untraced (no ``x_bar``)."""
+    token = TRACED_FIELDS.set({id(x): set()})
+    try:
+        return rrule(f, x)
+    finally:
+        TRACED_FIELDS.reset(token)
+
+
+def _ad_rrule(f: Any, x: Any) -> tuple[Any, Callable[[Any], tuple]]:
+    """One tape of ``f`` over all nodes: ``f_bar`` over its traced fields, nothing for ``x``."""
+    fx, pullback = rrule_via_ad(f, x, constant_args=True)
+
+    def at_nodes_pullback(fx_bar: Any) -> tuple:
+        return (pullback(fx_bar)[0],)
+
+    return fx, at_nodes_pullback
+
+
+def _fd_f_bar(f: Any, x: Any, w: Any, paths: list[Path]) -> dict[Path, Any]:
+    """``d/dp sum_i w_i f(x_i)`` for each traced leaf ``p`` of ``f``, by finite differences."""
+
+    def quadrature_sum(values: list[Any]) -> float:
+        g = replace_leaves(f, dict(zip(paths, values, strict=True)))
+        return float(np.dot(w, g(x)))
+
+    grads = fd.gradient(quadrature_sum, [get_path(f, p) for p in paths])
+    return dict(zip(paths, grads, strict=True))
+
+
+def _push(f: Any, method: str, x: Any, dots: dict[Path, Any]) -> Any:
+    """``sum_p df(x)/dp * p_dot`` at every node: the pushforward of ``f``'s fields."""
+    if method == "fd":
+        return fd.jvp(lambda g: g(x), f, tangent_from_leaves(f, dots))
+    if method == "symbolic" and has_frule(f):
+        return frule((tangent_from_leaves(f, dots), ZeroTangent()), f, x)[1]
+    paths = list(dots)
+
+    def at_fields(*values: Any) -> Any:
+        return replace_leaves(f, dict(zip(paths, values, strict=True)))(x)
+
+    return jvp(at_fields, [get_path(f, p) for p in paths], list(dots.values()))[1]
+
+
+def _columns(f: Any, method: str, paths: list[Path]) -> tuple[Callable[[Any], Any], list]:
+    """``x -> df(x)/dp_j`` for every scalar entry ``p_j`` of the traced leaves, stacked."""
+    entries = [(p, idx) for p in paths for idx in np.ndindex(np.shape(get_path(f, p)))]
+
+    def columns(x: Any) -> Any:
+        rows = []
+        for path, idx in entries:
+            leaf = get_path(f, path)
+            one_hot = np.zeros(np.shape(leaf))
+            one_hot[idx] = 1.0
+            dot = one_hot if isinstance(leaf, np.ndarray) else float(one_hot)
+            rows.append(np.broadcast_to(_push(f, method, x, {path: dot}), np.shape(x)))
+        return np.stack(rows)
+
+    return columns, entries
+
+
+def _continuous(
+    f: Any, rule: GaussKronrod, method: str, points: tuple[Any, ...], paths: list[Path]
+) -> dict[Path, Any]:
+    """``integral of df/dp`` for every traced leaf, integrated adaptively on its own."""
+    columns, entries = _columns(f, method, paths)
+    total = sum(rule.integrate_adaptive(columns, a, b).value for a, b in pairwise(points))
+    out = {p: np.zeros(np.shape(get_path(f, p))) for p in paths}
+    for (path, idx), value in zip(entries, np.atleast_1d(total), strict=True):
+        out[path][idx] = value
+    return {p: v if isinstance(get_path(f, p), np.ndarray) else float(v) for p, v in out.items()}
+
+
+def _inside(p: Any, toward: Any) -> Any:
+    """``p`` moved one floating-point step toward ``toward``: a point inside that panel."""
+    value = float(strip(p))
+    return p + (np.nextafter(value, float(strip(toward))) - value)
+
+
+def _jumps(f: Any, points: tuple[Any, ...], which: list[int]) -> dict[int, Any]:
+    """``f(c_k^-) - f(c_k^+)`` for each point ``k`` in ``which`` (one call of ``f``)."""
+    where = []
+    for k in which:
+        if k > 0:
+            where.append((k, 1.0, _inside(points[k], points[k - 1])))
+        if k < len(points) - 1:
+            where.append((k, -1.0, _inside(points[k], points[k + 1])))
+    x = np.stack([p for _, _, p in where])
+    fx = f(x)
+    check_values(fx, x, "f at the domain points")
+    non_finite(fx, x, "f at a traced domain point")
+    jumps: dict[int, Any] = dict.fromkeys(which, 0.0)
+    for i, (k, sign, _) in enumerate(where):
+        jumps[k] = jumps[k] + sign * fx[i]
+    return jumps
+
+
+# ---------------------------------------------------------------------------------------
+# rules
+
+
+def _adjoint(rule: QuadratureRule) -> str:
+    return rule.adjoint if isinstance(rule, GaussKronrod) else "discrete"
+
+
+@register_rrule(integral)
+def integral_rrule(
+    f: Any, rule: QuadratureRule, method: str, points: tuple[Any, ...]
+) -> tuple[Any, Callable[[Any], tuple]]:
+    known = TRACED_FIELDS.get()
+    f_paths = _traced_paths(known, f)
+    which = [k for (k,) in _traced_paths(known, points) if np.isfinite(strip(points[k]))]
+    continuous = bool(f_paths) and _adjoint(rule) == "continuous"
+    if continuous:
+        _first_order(f, points, "the continuous adjoint")
+    if f_paths and method == "fd":
+        _first_order(f, points, "method='fd'")
+    x, w = quadrature_nodes(f, rule, points)
+    f_pullback = None
+    if f_paths and not continuous and method == "symbolic":
+        fx, f_pullback = _symbolic_rrule(f, x)
+    elif f_paths and not continuous and method == "ad":
+        fx, f_pullback = _ad_rrule(f, x)
+    else:
+        fx = f(x)
+    y = contract(w, fx, x)
+
+    def integrate_pullback(y_bar: Any) -> tuple:
+        if not f_paths:
+            f_bar: Any = NoTangent()
+        elif f_pullback is not None and type(y_bar) is Box:
+            f_bar = f_pullback(w * y_bar)[0]
+        elif f_pullback is not None:  # a plain y_bar scales the few field cotangents instead
+            f_bar = y_bar * f_pullback(w)[0]
+        else:
+            per_leaf = _continuous(f, rule, method, points, f_paths) if continuous \
+                else _fd_f_bar(f, x, w, f_paths)  # fmt: skip
+            f_bar = tangent_from_leaves(f, {p: y_bar * v for p, v in per_leaf.items()})
+        points_bar: Any = NoTangent()
+        if which:
+            jumps = _jumps(f, points, which)
+            points_bar = tuple(
+                y_bar * jumps[k] if k in jumps else ZeroTangent() for k in range(len(points))
+            )
+        return NoTangent(), f_bar, NoTangent(), NoTangent(), points_bar
+
+    return y, integrate_pullback
+
+
+@register_frule(integral)
+def integral_frule(
+    dots: tuple, f: Any, rule: QuadratureRule, method: str, points: tuple[Any, ...]
+) -> tuple[Any, Any]:
+    _, f_dot, _, _, points_dot = dots
+    field_dots = {}
+    if not is_zero(f_dot):
+        for path, _ in leaves(f):
+            d = cotangent_at(f_dot, path)
+            if d is not None and not is_zero(d):
+                field_dots[path] = d
+    x, w = quadrature_nodes(f, rule, points)
+    y = contract(w, f(x), x)
+    y_dot: Any = 0.0 * y
+    if field_dots and _adjoint(rule) == "continuous":
+        _first_order(f, points, "the continuous adjoint")
+        y_dot = y_dot + sum(
+            rule.integrate_adaptive(lambda t: _push(f, method, t, field_dots), a, b).value
+            for a, b in pairwise(points)
+        )
+    elif field_dots:
+        if method == "fd":
+            _first_order(f, points, "method='fd'")
+        y_dot = y_dot + np.dot(w, _push(f, method, x, field_dots))
+    moving = {}
+    if not is_zero(points_dot):
+        for k in range(len(points)):
+            d = cotangent_at(points_dot, (k,))
+            if d is not None and not is_zero(d):
+                moving[k] = d
+    if moving:
+        jumps = _jumps(f, points, list(moving))
+        for k, d in moving.items():
+            y_dot = y_dot + d * jumps[k]
+    return y, y_dot
