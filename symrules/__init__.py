@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from . import finite_differences, testing
 from .engine import (
+    Needs,
     NoTangent,
+    SkippedTangent,
     Tangent,
     ZeroTangent,
     fields,
@@ -95,6 +97,7 @@ __all__ = [
     "Integrand",
     "MethodError",
     "MissingCotangentError",
+    "Needs",
     "NoNumpyPrinterError",
     "NoTangent",
     "ParameterNameError",
@@ -105,6 +108,7 @@ __all__ = [
     "RuleError",
     "RuleSpecError",
     "Simpson",
+    "SkippedTangent",
     "SymbolicError",
     "SymrulesError",
     "Tangent",

@@ -14,13 +14,16 @@ place, :mod:`~symrules.engine.broadcasting`.
 from . import numpy_table as _numpy_table  # noqa: F401  (registers the numpy table)
 from .fields import fields, with_fields
 from .forward import jvp
+from .needs import Needs
 from .primitives import non_differentiable, primitive
 from .registry import frule, register_frule, register_rrule, rrule
 from .reverse import grad, hessian, jacobian, rrule_via_ad, value_and_grad, vjp
-from .tangents import NoTangent, Tangent, ZeroTangent
+from .tangents import NoTangent, SkippedTangent, Tangent, ZeroTangent
 
 __all__ = [
+    "Needs",
     "NoTangent",
+    "SkippedTangent",
     "Tangent",
     "ZeroTangent",
     "fields",

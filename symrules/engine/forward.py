@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import InputError
 from .broadcasting import shape_of
-from .fields import is_differentiable
+from .fields import children, is_differentiable, leaves, replace_leaves
 from .tracing import Box, Trace
 
 __all__ = ["jvp"]
@@ -21,7 +21,8 @@ __all__ = ["jvp"]
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple:
     """Evaluate ``fun(*primals)`` and its directional derivative along ``tangents``.
 
-    Returns ``(y, y_dot)``; each tangent has its primal's shape.
+    Returns ``(y, y_dot)``; each tangent has its primal's shape. An output that is a tuple,
+    list or dict of values gives ``y_dot`` of the same structure.
 
     Examples
     --------
@@ -40,6 +41,9 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
                 f"argument {i} ({type(x).__name__}) is not a float scalar or array; jvp "
                 "differentiates floats"
             )
+        if np.iscomplexobj(x) or np.iscomplexobj(x_dot):
+            what = "argument" if np.iscomplexobj(x) else "tangent of argument"
+            raise InputError(f"the {what} {i} is complex; symrules differentiates real inputs")
         if shape_of(x_dot) != shape_of(x):
             raise InputError(
                 f"the tangent of argument {i} has shape {shape_of(x_dot)}, the argument "
@@ -47,6 +51,15 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
             )
         boxed.append(Box(x, trace, tangent=x_dot))
     out = fun(*boxed)
+    if is_differentiable(out) or not children(out):
+        return _primal_and_tangent(out, trace)
+    # a tuple, list or dict of outputs: the same structure of values and of tangents
+    pairs = {path: _primal_and_tangent(leaf, trace) for path, leaf in leaves(out)}
+    y = replace_leaves(out, {path: value for path, (value, _) in pairs.items()})
+    return y, replace_leaves(y, {path: y_dot for path, (_, y_dot) in pairs.items()})
+
+
+def _primal_and_tangent(out: Any, trace: Trace) -> tuple[Any, Any]:
     if type(out) is Box and out.trace is trace:
         return out.value, out.tangent
     return out, np.zeros_like(out, dtype=float) if np.ndim(out) else 0.0

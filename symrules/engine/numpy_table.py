@@ -21,7 +21,8 @@ import numpy as np
 from ..errors import UnsupportedFunctionError
 from .broadcasting import shape_of, unbroadcast
 from .primitives import primitive
-from .registry import defjvp, defvjp, mark_non_differentiable
+from .registry import mark_non_differentiable
+from .table import defjvp, defvjp
 
 __all__ = ["scatter_add"]
 
@@ -31,6 +32,13 @@ _LOG2, _LOG10 = np.log(2.0), np.log(10.0)
 def _safe_log(x: Any) -> Any:
     """log(x) where x > 0, and 0 elsewhere (the exponent's derivative of 0**b is 0)."""
     return np.log(np.where(x > 0, x, 1.0))
+
+
+def _power_base(a: Any, b: Any) -> Any:
+    """``d(a**b)/da = b a**(b-1)``, and exactly 0 where ``b == 0`` (not ``0 * 0**-1 = nan``)."""
+    if isinstance(b, int | float):  # the common case, a constant exponent
+        return b * np.power(a, b - 1) if b != 0 else np.zeros_like(a, dtype=float)
+    return b * np.power(a, np.where(b == 0, 1.0, b - 1))
 
 
 # Partial derivatives of elementwise functions, dy/dx_i, one per argument; +1/-1 are
@@ -43,7 +51,7 @@ _ELEMENTWISE: dict[Any, tuple[Any, ...]] = {
     np.true_divide: (lambda b: 1.0 / b, lambda y, b: -y / b),
     np.negative: (-1,),
     np.positive: (1,),
-    np.power: (lambda a, b: b * np.power(a, b - 1), lambda y, a: y * _safe_log(a)),
+    np.power: (_power_base, lambda y, a: y * _safe_log(a)),
     np.square: (lambda x: 2.0 * x,),
     np.reciprocal: (lambda y: -y * y,),
     np.sqrt: (lambda y: 0.5 / y,),
@@ -89,12 +97,12 @@ def _reads(d: Any, nargs: int) -> tuple[int, ...]:
 def _elementwise_vjp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
     if d == 1:
 
-        def vjp(y_bar: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+        def vjp(y_bar: Any, y: Any, *args: Any) -> Any:
             return y_bar
 
     elif d == -1:
 
-        def vjp(y_bar: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+        def vjp(y_bar: Any, y: Any, *args: Any) -> Any:
             return -y_bar
 
     else:
@@ -102,12 +110,12 @@ def _elementwise_vjp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
         if len(reads) == 1:  # the common case, spelled out for speed
             (k,) = reads
 
-            def vjp(y_bar: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+            def vjp(y_bar: Any, y: Any, *args: Any) -> Any:
                 return y_bar * d(args[k] if k < len(args) else y)
 
         else:
 
-            def vjp(y_bar: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+            def vjp(y_bar: Any, y: Any, *args: Any) -> Any:
                 values = (*args, y)
                 return y_bar * d(*[values[k] for k in reads])
 
@@ -120,13 +128,13 @@ def _elementwise_vjp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
 def _elementwise_jvp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
     if d in (1, -1):
 
-        def jvp(x_dot: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+        def jvp(x_dot: Any, y: Any, *args: Any) -> Any:
             return x_dot if d == 1 else -x_dot
 
     else:
         reads = _reads(d, fn.nin)
 
-        def jvp(x_dot: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+        def jvp(x_dot: Any, y: Any, *args: Any) -> Any:
             values = (*args, y)
             return x_dot * d(*[values[k] for k in reads])
 
@@ -189,17 +197,17 @@ def _expand(y_bar: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any
 
 
 @_shape_only
-def _sum_pullback(y_bar, y, x, axis=None, dtype=None, out=None, keepdims=False, **_):
+def _sum_pullback(y_bar, y, x, axis=None, dtype=None, keepdims=False):
     return _expand(y_bar, x, axis, keepdims)
 
 
 @_shape_only
-def _mean_pullback(y_bar, y, x, axis=None, dtype=None, out=None, keepdims=False, **_):
+def _mean_pullback(y_bar, y, x, axis=None, dtype=None, keepdims=False):
     count = np.size(x) // max(np.size(y), 1)
     return _expand(y_bar, x, axis, keepdims) / count
 
 
-def _prod_pullback(y_bar, y, x, axis=None, dtype=None, out=None, keepdims=False, **_):
+def _prod_pullback(y_bar, y, x, axis=None, dtype=None, keepdims=False):
     y_bar = _expand(y_bar, x, axis, keepdims)
     if not np.any(x == 0) or isinstance(axis, tuple):
         return y_bar * _expand(y, x, axis, keepdims) / x
@@ -218,7 +226,7 @@ def _product_of_others(x: Any, axis: Any) -> Any:
     return np.moveaxis(left * right, -1, axis)
 
 
-def _prod_pushforward(x_dot, y, x, axis=None, dtype=None, out=None, keepdims=False, **_):
+def _prod_pushforward(x_dot, y, x, axis=None, dtype=None, keepdims=False):
     return y * np.sum(x_dot / x, axis=axis, keepdims=keepdims)
 
 
@@ -227,40 +235,41 @@ def _extremum_mask(y: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
-def _extremum_pullback(y_bar, y, x, axis=None, out=None, keepdims=False, **_):
+def _extremum_pullback(y_bar, y, x, axis=None, keepdims=False):
     return _expand(y_bar, x, axis, keepdims) * _extremum_mask(y, x, axis, keepdims)
 
 
-def _extremum_pushforward(x_dot, y, x, axis=None, out=None, keepdims=False, **_):
+def _extremum_pushforward(x_dot, y, x, axis=None, keepdims=False):
     return np.sum(x_dot * _extremum_mask(y, x, axis, keepdims), axis=axis, keepdims=keepdims)
 
 
-defvjp(np.sum, _sum_pullback)
+_REDUCTION = ("axis", "dtype", "keepdims")
+defvjp(np.sum, _sum_pullback, keywords=_REDUCTION)
 defjvp(np.sum, _linear_jvp(np.sum))
-defvjp(np.mean, _mean_pullback)
+defvjp(np.mean, _mean_pullback, keywords=_REDUCTION)
 defjvp(np.mean, _linear_jvp(np.mean))
-defvjp(np.prod, _prod_pullback)
+defvjp(np.prod, _prod_pullback, keywords=_REDUCTION)
 defjvp(np.prod, _prod_pushforward)
 for _fn in (np.max, np.min, np.amax, np.amin):
-    defvjp(_fn, _extremum_pullback)
+    defvjp(_fn, _extremum_pullback, keywords=("axis", "keepdims"))
     defjvp(_fn, _extremum_pushforward)
 
 
 @_shape_only
-def _cumsum_pullback(y_bar, y, x, axis=None, dtype=None, out=None):
+def _cumsum_pullback(y_bar, y, x, axis=None, dtype=None):
     if axis is None:
         return np.reshape(np.flip(np.cumsum(np.flip(np.reshape(y_bar, -1)))), shape_of(x))
     return np.flip(np.cumsum(np.flip(y_bar, axis), axis), axis)
 
 
-defvjp(np.cumsum, _cumsum_pullback)
+defvjp(np.cumsum, _cumsum_pullback, keywords=("axis", "dtype"))
 defjvp(np.cumsum, _linear_jvp(np.cumsum))
-defvjp(np.flip, lambda y_bar, y, x, axis=None: np.flip(y_bar, axis))
+defvjp(np.flip, lambda y_bar, y, x, axis=None: np.flip(y_bar, axis), keywords=("axis",))
 defjvp(np.flip, _linear_jvp(np.flip))
 
 
 @_shape_only
-def _diff_pullback(y_bar, y, x, n=1, axis=-1, **_):
+def _diff_pullback(y_bar, y, x, n=1, axis=-1):
     ax = axis % len(shape_of(x))
     for _ in range(n):
         pad = list(shape_of(y_bar))
@@ -270,17 +279,23 @@ def _diff_pullback(y_bar, y, x, n=1, axis=-1, **_):
     return y_bar
 
 
-defvjp(np.diff, _diff_pullback)
+defvjp(np.diff, _diff_pullback, keywords=("n", "axis"))
 defjvp(np.diff, _linear_jvp(np.diff))
 
 
 @_shape_only
-def _reshape_back(y_bar: Any, y: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+def _reshape_back(y_bar: Any, y: Any, x: Any, **kwargs: Any) -> Any:
     return np.reshape(y_bar, shape_of(x), order=kwargs.get("order", "C"))
 
 
-for _fn in (np.reshape, np.ravel, np.squeeze, np.expand_dims, np.atleast_1d):
-    defvjp(_fn, _reshape_back)
+for _fn, _keywords in [
+    (np.reshape, ("shape", "order")),
+    (np.ravel, ("order",)),
+    (np.squeeze, ("axis",)),
+    (np.expand_dims, ("axis",)),
+    (np.atleast_1d, ()),
+]:
+    defvjp(_fn, _reshape_back, keywords=_keywords)
     defjvp(_fn, _linear_jvp(_fn))
 
 
@@ -289,20 +304,27 @@ def _transpose_pullback(y_bar, y, x, axes=None):
     return np.transpose(y_bar, None if axes is None else np.argsort(axes))
 
 
-defvjp(np.transpose, _transpose_pullback)
+@_shape_only
+def _broadcast_to_pullback(y_bar, y, x, shape):
+    return unbroadcast(y_bar, x)
+
+
+defvjp(np.transpose, _transpose_pullback, keywords=("axes",))
 defjvp(np.transpose, _linear_jvp(np.transpose))
-defvjp(np.swapaxes, lambda y_bar, y, x, a1, a2: np.swapaxes(y_bar, a1, a2))
+defvjp(np.swapaxes, lambda y_bar, y, x, axis1, axis2: np.swapaxes(y_bar, axis1, axis2),
+       keywords=("axis1", "axis2"))  # fmt: skip
 defjvp(np.swapaxes, _linear_jvp(np.swapaxes))
-defvjp(np.moveaxis, lambda y_bar, y, x, src, dst: np.moveaxis(y_bar, dst, src))
+defvjp(np.moveaxis, lambda y_bar, y, x, source, destination: np.moveaxis(
+    y_bar, destination, source), keywords=("source", "destination"))  # fmt: skip
 defjvp(np.moveaxis, _linear_jvp(np.moveaxis))
-defvjp(np.broadcast_to, _shape_only(lambda y_bar, y, x, shape, **_: unbroadcast(y_bar, x)))
+defvjp(np.broadcast_to, _broadcast_to_pullback, keywords=("shape",))
 defjvp(np.broadcast_to, _linear_jvp(np.broadcast_to))
-defvjp(np.copy, lambda y_bar, y, x, **_: y_bar)
+defvjp(np.copy, lambda y_bar, y, x, order="K": y_bar, keywords=("order",))
 defjvp(np.copy, _linear_jvp(np.copy))
 
 
 @_shape_only
-def _concatenate_pullback(y_bar, y, arrays, axis=0, **_):
+def _concatenate_pullback(y_bar, y, arrays, axis=0):
     if axis is None:
         flat = [np.size(a) for a in arrays]
         stops = np.cumsum(flat)
@@ -316,15 +338,15 @@ def _concatenate_pullback(y_bar, y, arrays, axis=0, **_):
 
 
 @_shape_only
-def _stack_pullback(y_bar, y, arrays, axis=0, **_):
+def _stack_pullback(y_bar, y, arrays, axis=0):
     ax = axis % len(shape_of(y))
     lead = (slice(None),) * ax
     return [y_bar[(*lead, i)] for i in range(len(arrays))]
 
 
-defvjp(np.concatenate, _concatenate_pullback)
+defvjp(np.concatenate, _concatenate_pullback, keywords=("axis",))
 defjvp(np.concatenate, _linear_jvp(np.concatenate))
-defvjp(np.stack, _stack_pullback)
+defvjp(np.stack, _stack_pullback, keywords=("axis",))
 defjvp(np.stack, _linear_jvp(np.stack))
 
 
@@ -361,6 +383,7 @@ defvjp(
     lambda y_bar, y, x, lo=None, hi=None: y_bar * (x < lo),
     lambda y_bar, y, x, lo=None, hi=None: y_bar * (x > hi),
     broadcast=True,
+    aliases={"min": "a_min", "max": "a_max"},  # numpy 2's names
 )
 defjvp(
     np.clip,
@@ -381,27 +404,28 @@ def _linspace_weights(y: Any, start: Any, num: int, endpoint: bool, axis: int) -
 
 @_shape_only
 def _linspace_pullback_start(y_bar, y, start, stop, num=50, endpoint=True, retstep=False,
-                             dtype=None, axis=0, **_):  # fmt: skip
+                             dtype=None, axis=0):  # fmt: skip
     return np.sum(y_bar * (1.0 - _linspace_weights(y, start, num, endpoint, axis)), axis=0)
 
 
 @_shape_only
 def _linspace_pullback_stop(y_bar, y, start, stop, num=50, endpoint=True, retstep=False,
-                            dtype=None, axis=0, **_):  # fmt: skip
+                            dtype=None, axis=0):  # fmt: skip
     return np.sum(y_bar * _linspace_weights(y, stop, num, endpoint, axis), axis=0)
 
 
 def _linspace_pushforward_start(start_dot, y, start, stop, num=50, endpoint=True,
-                                retstep=False, dtype=None, axis=0, **_):  # fmt: skip
+                                retstep=False, dtype=None, axis=0):  # fmt: skip
     return start_dot * (1.0 - _linspace_weights(y, start, num, endpoint, axis))
 
 
 def _linspace_pushforward_stop(stop_dot, y, start, stop, num=50, endpoint=True,
-                               retstep=False, dtype=None, axis=0, **_):  # fmt: skip
+                               retstep=False, dtype=None, axis=0):  # fmt: skip
     return stop_dot * _linspace_weights(y, stop, num, endpoint, axis)
 
 
-defvjp(np.linspace, _linspace_pullback_start, _linspace_pullback_stop)
+defvjp(np.linspace, _linspace_pullback_start, _linspace_pullback_stop,
+       keywords=("num", "endpoint", "retstep", "dtype", "axis"))  # fmt: skip
 defjvp(np.linspace, _linspace_pushforward_start, _linspace_pushforward_stop)
 
 
@@ -457,7 +481,7 @@ defjvp(scatter_add, _linear_jvp(scatter_add), None, None)
 # products
 
 
-def _matmul_pullback_a(y_bar, y, a, b, **_):
+def _matmul_pullback_a(y_bar, y, a, b):
     na, nb = len(shape_of(a)), len(shape_of(b))
     if na == 0 or nb == 0:
         return unbroadcast(y_bar * b, a)
@@ -470,7 +494,7 @@ def _matmul_pullback_a(y_bar, y, a, b, **_):
     return unbroadcast(np.matmul(y_bar, np.swapaxes(b, -1, -2)), a)
 
 
-def _matmul_pullback_b(y_bar, y, a, b, **_):
+def _matmul_pullback_b(y_bar, y, a, b):
     na, nb = len(shape_of(a)), len(shape_of(b))
     if na == 0 or nb == 0:
         return unbroadcast(y_bar * a, b)

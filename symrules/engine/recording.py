@@ -1,17 +1,17 @@
 """Applying a function's rule to traced arguments: what the tape records for one call.
 
 :func:`reverse_rule` evaluates a call and returns its vector-Jacobian product over the traced
-inputs; :func:`forward_rule` its value and tangent. Both use the numpy table when the function
-is in it (computing cotangents only for the traced arguments, and keeping on the tape only the
-values the pullback reads -- its *residuals* -- so intermediates are freed early), else a
-registered rule, whose result is checked: the number of cotangents, their shapes, and that every
-traced field of a closure or callable object received one (never a silent zero gradient).
+inputs; :func:`forward_rule` its value and tangent. A numpy-table function goes through
+:mod:`~symrules.engine.table` (the code :func:`symrules.rrule` runs too); a registered rule
+is called through :func:`~symrules.engine.registry.call_rrule`, told which cotangents are
+needed (:class:`~symrules.engine.needs.Needs`), and its result is checked: the number of
+cotangents, their shapes, and that every traced field of a closure or callable object received
+one (never a silent zero gradient). A complex value coming out of a traced call is refused.
 Both return ``None`` where there is no rule, and the engine then traces through.
 """
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 import operator
 from collections.abc import Callable
@@ -19,19 +19,22 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingCotangentError, RuleError, UnsupportedFunctionError
-from .broadcasting import ShapeOnly, shape_of, sum_to
+from ..errors import MissingCotangentError, RuleError, TracingError, UnsupportedFunctionError
+from .broadcasting import shape_of
 from .fields import Path, is_differentiable, leaves, path_name, replace_leaves
-from .registry import find_frule, find_rrule, table_entry, table_frule
-from .tangents import NoTangent, ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
-
-__all__ = ["TRACED_FIELDS", "forward_rule", "name_of", "reverse_rule"]
-
-# While a custom rrule runs: id(argument object) -> the paths of its fields that are traced.
-# rrule_via_ad reads it to skip f_bar work for fields that carry no derivative.
-TRACED_FIELDS: contextvars.ContextVar[dict[int, set[Path]] | None] = contextvars.ContextVar(
-    "TRACED_FIELDS", default=None
+from .needs import Needs
+from .registry import call_frule, call_rrule, find_frule, find_rrule
+from .table import normalize_call, table_entry, table_pullback, table_pushforward
+from .tangents import (
+    NoTangent,
+    SkippedTangent,
+    ZeroTangent,
+    cotangent_at,
+    is_zero,
+    tangent_from_leaves,
 )
+
+__all__ = ["forward_rule", "name_of", "reverse_rule"]
 
 
 def name_of(fun: Any) -> str:
@@ -58,17 +61,49 @@ def _position(fun: Any, pos: int, path: Path) -> str:
     return f"field {path_name(path, name or 'f')} of argument {pos - 1}"
 
 
-def _refuse_several_outputs(fun: Any, y: Any) -> None:
-    """A tuple of outputs (``retstep=True``, ...) would silently lose its derivative."""
-    if isinstance(y, tuple | list):
+def _check_output(fun: Any, y: Any) -> bool:
+    """Whether ``y`` carries a derivative; several outputs or complex values are refused."""
+    if isinstance(y, tuple | list):  # ``retstep=True``, ...: the derivative would be lost
         raise UnsupportedFunctionError(
             f"{name_of(fun)} returned several outputs; differentiating through that form is "
             "not supported"
         )
+    if isinstance(y, complex) or np.iscomplexobj(y):
+        raise TracingError(
+            f"{name_of(fun)} returned complex values from a traced input; symrules "
+            "differentiates real-valued computations (complex intermediates are not supported "
+            "yet)"
+        )
+    return is_differentiable(y)
 
 
-def _not_differentiable_in(fun: Any, pos: int) -> UnsupportedFunctionError:
-    return UnsupportedFunctionError(f"{name_of(fun)} is not differentiable in its argument {pos}")
+def _data_positions(fun: Any, entry: Any, nargs: int, top: list) -> None:
+    """Refuse a traced value in a non-data argument (an axis, a keyword)."""
+    for pos, _, _ in top:
+        if pos > nargs:
+            raise UnsupportedFunctionError(
+                f"{name_of(fun)} is not differentiable in its argument {pos - 1}"
+            )
+
+
+def _normalized(fun: Any, entry: Any, uargs: list, kwargs: dict, top: list):
+    """The call in the table's form (data positional); the traced values must be data."""
+    if len(uargs) > entry.ndata:
+        data, kwargs = normalize_call(fun, entry, tuple(uargs), kwargs)
+        uargs = list(data)
+    _data_positions(fun, entry, len(uargs), top)
+    return uargs, kwargs
+
+
+def _needs(top: list, nargs: int) -> Needs:
+    """The :class:`Needs` of a call: the traced inputs and fields in ``top``."""
+    wanted: list[Any] = [False] * (nargs + 1)
+    for pos, path, _ in top:
+        if not path:
+            wanted[pos] = True
+        elif wanted[pos] is not True:
+            wanted[pos] = {*(wanted[pos] or ()), path}
+    return Needs(*wanted)
 
 
 # ---------------------------------------------------------------------------------------
@@ -83,127 +118,36 @@ def reverse_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list, ne
     """
     entry = table_entry(fun)
     if entry is not None and entry.vjps:
-        if nested:
-            plan = _plan(fun, entry, tuple(sorted({pos for pos, _, _ in top})))
-        else:
-            plan = _plan(fun, entry, tuple([pos for pos, _, _ in top]))
+        uargs, kwargs = _normalized(fun, entry, uargs, kwargs, top)
         y = fun(*uargs, **kwargs)
-        if not (type(y) is np.ndarray and y.dtype.kind == "f") and not is_differentiable(y):
-            _refuse_several_outputs(fun, y)
+        if not (type(y) is np.ndarray and y.dtype.kind == "f") and not _check_output(fun, y):
             return y, None
-        make = _table_vjp_nested if nested else _table_vjp
-        return y, make(plan, entry.broadcast, y, uargs, kwargs, top)
+        if not nested:
+            return y, table_pullback(fun, entry, y, uargs, kwargs, tuple(p for p, _, _ in top))
+        positions = tuple(sorted({pos for pos, _, _ in top}))
+        return y, _at_paths(table_pullback(fun, entry, y, uargs, kwargs, positions), top)
     found = find_rrule(fun)
     if found is None:
         return None
-    rule, is_instance = found
-    token = TRACED_FIELDS.set(_traced_fields(callee, uargs, top))
-    try:
-        out = rule(callee, *uargs, **kwargs) if is_instance else rule(*uargs, **kwargs)
-    finally:
-        TRACED_FIELDS.reset(token)
+    out = call_rrule(found, callee, uargs, kwargs, _needs(top, len(uargs)))
+    rule = found[0]
     if not (isinstance(out, tuple) and len(out) == 2 and callable(out[1])):
         raise RuleError(f"the rrule {name_of(rule)} for {name_of(fun)} must return (y, pullback)")
     y, pullback = out
+    _check_output(fun, y)
     return y, _rule_vjp(fun, rule, pullback, len(uargs), top)
 
 
-def _traced_fields(callee: Any, uargs: list, top: list) -> dict[int, set[Path]]:
-    traced: dict[int, set[Path]] = {}
-    for pos, obj in enumerate([callee, *uargs]):
-        traced[id(obj)] = {path for p, path, _ in top if p == pos}
-    return traced
-
-
-def _shapes(x: Any) -> Any:
-    """``x`` with its float arrays replaced by their shapes (see :class:`ShapeOnly`)."""
-    if type(x) is np.ndarray:
-        return ShapeOnly(x.shape, x.dtype) if x.dtype.kind in "fc" else x
-    if getattr(type(x), "_symrules_traced", False):
-        return ShapeOnly(x.shape, x.dtype)
-    if isinstance(x, tuple | list):
-        return type(x)(map(_shapes, x))
-    return x
-
-
-def _plan(fun: Any, entry: Any, positions: tuple[int, ...]) -> tuple[list, Any, bool]:
-    """For traced ``positions`` of a table function: the pullbacks, and what they read.
-
-    A pullback declares ``reads`` (the positions it reads, ``len(args)`` standing for ``y``)
-    and ``shapes`` (whether it needs the other float arrays' shapes); one without ``reads``
-    keeps everything. Cached on the table entry: a function is called the same way often.
-    """
-    plan = entry.plans.get(positions)
-    if plan is None:
-        for pos in positions:
-            if pos > len(entry.vjps) or entry.vjps[pos - 1] is None:
-                raise _not_differentiable_in(fun, pos - 1)
-        vjps = [entry.vjps[pos - 1] for pos in positions]
-        declared = [getattr(vjp, "reads", None) for vjp in vjps]
-        reads = None if None in declared else frozenset().union(*declared)
-        shapes = reads is not None and any(vjp.shapes for vjp in vjps)
-        plan = entry.plans[positions] = (vjps, reads, shapes)
-    return plan
-
-
-def _residuals(reads: frozenset | None, shapes: bool, y: Any, uargs: list) -> tuple[Any, list]:
-    """The values a pullback keeps: what it reads; the rest dropped, or kept as a shape."""
-    if reads is None:
-        return y, uargs
-    n = len(uargs)
-    if shapes:
-        return (
-            y if n in reads else _shapes(y),
-            [a if i in reads else _shapes(a) for i, a in enumerate(uargs)],
-        )
-    return y if n in reads else None, [a if i in reads else None for i, a in enumerate(uargs)]
-
-
-def _table_vjp(plan, broadcast, y, uargs, kwargs, top) -> Callable[[Any], list]:
-    vjps, reads, shapes = plan
-    sizes = None
-    if broadcast:  # an argument smaller than the output gets its cotangent summed down
-        y_shape = shape_of(y)
-        sizes = [shape_of(uargs[pos - 1]) for pos, _, _ in top]
-        if all(size == y_shape for size in sizes):
-            sizes = None
-    y, uargs = _residuals(reads, shapes, y, uargs)
-    if sizes is None and len(vjps) == 1:  # the common case, spelled out for speed
-        (vjp,) = vjps
-
-        def table_vjp(y_bar: Any) -> list:
-            return [vjp(y_bar, y, *uargs, **kwargs)]
-
-    elif sizes is None:
-
-        def table_vjp(y_bar: Any) -> list:
-            return [vjp(y_bar, y, *uargs, **kwargs) for vjp in vjps]
-
-    else:
-
-        def table_vjp(y_bar: Any) -> list:
-            return [sum_to(vjp(y_bar, y, *uargs, **kwargs), shape)
-                    for vjp, shape in zip(vjps, sizes, strict=True)]  # fmt: skip
-
-    return table_vjp
-
-
-def _table_vjp_nested(plan, broadcast, y, uargs, kwargs, top) -> Callable[[Any], list]:
-    """The same, for traced values inside containers (``np.concatenate([a, b])``)."""
-    positions = tuple(sorted({pos for pos, _, _ in top}))
-    pullbacks, reads, keep_shapes = plan
-    vjps = list(zip(positions, pullbacks, strict=True))
-    shapes = {pos: shape_of(uargs[pos - 1]) for pos in positions} if broadcast else None
-    y, uargs = _residuals(reads, keep_shapes, y, uargs)
+def _at_paths(vjp: Callable[[Any], list], top: list) -> Callable[[Any], list]:
+    """For traced values inside containers (``np.concatenate([a, b])``): each one's entry."""
+    positions = sorted({pos for pos, _, _ in top})
     paths = [(pos, path) for pos, path, _ in top]
 
-    def table_vjp(y_bar: Any) -> list:
-        by_pos = {pos: vjp(y_bar, y, *uargs, **kwargs) for pos, vjp in vjps}
-        if shapes is not None:
-            by_pos = {pos: sum_to(x_bar, shapes[pos]) for pos, x_bar in by_pos.items()}
+    def table_vjp_at_paths(y_bar: Any) -> list:
+        by_pos = dict(zip(positions, vjp(y_bar), strict=True))
         return [cotangent_at(by_pos[pos], path) if path else by_pos[pos] for pos, path in paths]
 
-    return table_vjp
+    return table_vjp_at_paths
 
 
 def _rule_vjp(fun, rule, pullback, nargs: int, top) -> Callable[[Any], list]:
@@ -233,7 +177,7 @@ def _checked(fun: Any, rule: Any, at_pos: Any, pos: int, path: Path, shape: tupl
             "field (a silent zero gradient otherwise)"
         )
     x_bar = cotangent_at(at_pos, path) if path else at_pos
-    if x_bar is None or isinstance(x_bar, NoTangent):
+    if x_bar is None or isinstance(x_bar, NoTangent | SkippedTangent):
         raise MissingCotangentError(
             f"the pullback of {name_of(rule)} returned no cotangent for "
             f"{_position(fun, pos, path)}, which holds a traced value (a silent zero gradient "
@@ -258,31 +202,30 @@ def forward_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list):
         dots_by_pos.setdefault(pos, {})[path] = b.tangent
     entry = table_entry(fun)
     if entry is not None and entry.jvps:
-        dots: list[Any] = [ZeroTangent()] * (1 + len(uargs))
+        uargs, kwargs = _normalized(fun, entry, uargs, kwargs, top)
+        dots: list[Any] = [ZeroTangent()] * len(uargs)
         for pos, sub in dots_by_pos.items():
-            if pos > len(entry.jvps) or entry.jvps[pos - 1] is None:
-                raise _not_differentiable_in(fun, pos - 1)
-            dots[pos] = sub[()] if () in sub else _filled_tangent(uargs[pos - 1], sub)
-        y, y_dot = table_frule(fun, entry, tuple(dots), tuple(uargs), kwargs)
-        if not is_differentiable(y):
-            _refuse_several_outputs(fun, y)
-            return y, None
-        return y, None if is_zero(y_dot) else y_dot
-    found = find_frule(fun)
-    if found is None:
-        return None
-    rule, is_instance = found
-    objs = [callee, *uargs]
-    dots = tuple(
-        tangent_from_leaves(objs[pos], dots_by_pos[pos]) if pos in dots_by_pos else ZeroTangent()
-        for pos in range(len(objs))
-    )
-    y, y_dot = rule(dots, *objs, **kwargs) if is_instance else rule(dots, *uargs, **kwargs)
-    if not is_zero(y_dot) and shape_of(y_dot) != shape_of(y):
-        raise RuleError(
-            f"the frule {name_of(rule)} for {name_of(fun)} returned a tangent of shape "
-            f"{shape_of(y_dot)} for an output of shape {shape_of(y)}"
-        )
+            dots[pos - 1] = sub[()] if () in sub else _filled_tangent(uargs[pos - 1], sub)
+        y, y_dot = table_pushforward(fun, entry, tuple(dots), tuple(uargs), kwargs)
+    else:
+        found = find_frule(fun)
+        if found is None:
+            return None
+        objs = [callee, *uargs]
+        dots = tuple(
+            tangent_from_leaves(obj, dots_by_pos[pos]) if pos in dots_by_pos
+            else NoTangent() if pos == 0 else ZeroTangent()
+            for pos, obj in enumerate(objs)
+        )  # fmt: skip
+        y, y_dot = call_frule(found, callee, uargs, kwargs, dots)
+        rule = found[0]
+        if not is_zero(y_dot) and shape_of(y_dot) != shape_of(y):
+            raise RuleError(
+                f"the frule {name_of(rule)} for {name_of(fun)} returned a tangent of shape "
+                f"{shape_of(y_dot)} for an output of shape {shape_of(y)}"
+            )
+    if not _check_output(fun, y):
+        return y, None
     return y, None if is_zero(y_dot) else y_dot
 
 

@@ -1,64 +1,45 @@
-"""The rule registry: reverse rules (rrules), forward rules (frules) and the numpy table.
+"""The rule registry: reverse rules (rrules) and forward rules (frules), and how to call them.
 
 A rule is registered for a *key*: a primitive function (see :func:`symrules.primitive`), a
 numpy function or ufunc, or a class whose instances are called. :func:`rrule` and
-:func:`frule` look rules up; they return ``None`` where no rule exists, and the engine then
-traces through the function's code, as ChainRules does.
-
-Numpy functions are described compactly by the table API: :func:`defvjp` gives one
-vector-Jacobian product per argument and :func:`defjvp` one Jacobian-vector product per
-argument, so the engine computes cotangents only for the arguments that are traced.
+:func:`frule` look rules up -- numpy's table (:mod:`~symrules.engine.table`) first, then the
+registered rules -- and return ``None`` where no rule exists; the engine then traces through
+the function's code, as ChainRules does. A reverse rule that declares a ``needs`` keyword
+learns which cotangents its caller needs (:class:`~symrules.engine.needs.Needs`); the engine
+and :func:`rrule` call it through the same :func:`call_rrule`.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from .broadcasting import broadcast_tangent, unbroadcast
-from .fields import is_differentiable
-from .tangents import NoTangent, ZeroTangent, is_zero
+from ..errors import UnsupportedFunctionError
+from .fields import children, is_differentiable, leaves
+from .needs import EVERYTHING, Needs
+from .table import normalize_call, table_entry, table_pullback, table_pushforward
+from .tangents import NoTangent, SkippedTangent, ZeroTangent, is_zero, tangent_from_leaves
 
 __all__ = [
-    "TableEntry",
-    "defjvp",
-    "defvjp",
+    "call_frule",
+    "call_rrule",
+    "find_frule",
+    "find_rrule",
     "frule",
     "has_frule",
     "has_rrule",
     "is_non_differentiable",
-    "find_frule",
-    "find_rrule",
-    "lookup",
     "mark_non_differentiable",
     "register_frule",
     "register_rrule",
     "rrule",
-    "table_frule",
 ]
 
 _RRULES: dict[Any, Callable[..., Any]] = {}
 _FRULES: dict[Any, Callable[..., Any]] = {}
 
 
-@dataclass
-class TableEntry:
-    """Per-argument derivative functions of one numpy function.
-
-    ``vjps[i](y_bar, y, *args, **kwargs)`` is argument ``i``'s cotangent and
-    ``jvps[i](x_dot_i, y, *args, **kwargs)`` its contribution to ``y_dot``; ``None`` marks an
-    argument with no derivative (an axis, an index, a condition). With ``broadcast`` the
-    engine sums each cotangent back to its argument's shape (numpy broadcasting).
-    """
-
-    vjps: tuple[Callable[..., Any] | None, ...] = ()
-    jvps: tuple[Callable[..., Any] | None, ...] = ()
-    broadcast: bool = False
-    plans: dict[tuple[int, ...], Any] = field(default_factory=dict, repr=False)
-
-
-_TABLE: dict[Any, TableEntry] = {}
 _NON_DIFFERENTIABLE: set[Any] = set()
 
 
@@ -75,28 +56,7 @@ def is_non_differentiable(fn: Any) -> bool:
         return False
 
 
-def defvjp(fn: Any, *vjps: Callable[..., Any] | None, broadcast: bool = False) -> None:
-    """Table entry: one vector-Jacobian product per argument of ``fn`` (``None``: none)."""
-    entry = _TABLE.setdefault(fn, TableEntry())
-    entry.vjps, entry.broadcast = vjps, broadcast
-    entry.plans.clear()
-
-
-def defjvp(fn: Any, *jvps: Callable[..., Any] | None, broadcast: bool = False) -> None:
-    """Table entry: one Jacobian-vector product per argument of ``fn`` (``None``: none)."""
-    entry = _TABLE.setdefault(fn, TableEntry())
-    entry.jvps, entry.broadcast = jvps, broadcast
-
-
-def table_entry(fn: Any) -> TableEntry | None:
-    """The numpy-table entry of ``fn``, if any."""
-    try:
-        return _TABLE.get(fn)
-    except TypeError:  # unhashable callables
-        return None
-
-
-def lookup(registry: dict[Any, Any], f: Any) -> tuple[Any, bool] | None:
+def _lookup(registry: dict[Any, Any], f: Any) -> tuple[Any, bool] | None:
     """``(rule, is_instance_rule)`` registered for ``f`` or for the class of ``f``."""
     try:
         if f in registry:
@@ -111,28 +71,37 @@ def lookup(registry: dict[Any, Any], f: Any) -> tuple[Any, bool] | None:
 
 def find_rrule(f: Any) -> tuple[Any, bool] | None:
     """``(rule, is_instance_rule)``: the reverse rule registered for ``f`` or its class."""
-    return lookup(_RRULES, f)
+    return _lookup(_RRULES, f)
 
 
 def find_frule(f: Any) -> tuple[Any, bool] | None:
     """``(rule, is_instance_rule)``: the forward rule registered for ``f`` or its class."""
-    return lookup(_FRULES, f)
+    return _lookup(_FRULES, f)
 
 
 def has_rrule(f: Any) -> bool:
     """Whether a reverse rule is registered for ``f`` or its class (the numpy table aside)."""
-    return lookup(_RRULES, f) is not None
+    return _lookup(_RRULES, f) is not None
 
 
 def has_frule(f: Any) -> bool:
     """Whether a forward rule is registered for ``f`` or its class (the numpy table aside)."""
-    return lookup(_FRULES, f) is not None
+    return _lookup(_FRULES, f) is not None
+
+
+def _takes_needs(rule: Callable[..., Any]) -> bool:
+    try:
+        param = inspect.signature(rule).parameters.get("needs")
+    except (TypeError, ValueError):
+        return False
+    return param is not None and param.kind in (param.KEYWORD_ONLY, param.POSITIONAL_OR_KEYWORD)
 
 
 def _register(registry: dict[Any, Any], kind: str, fn: Any) -> Callable[[Any], Any]:
     def decorator(rule: Callable[..., Any]) -> Callable[..., Any]:
         registry[fn] = rule
         rule.__symrules_rule_for__ = fn
+        rule.__symrules_needs__ = _takes_needs(rule)
         return rule
 
     decorator.__doc__ = f"Register ``rule`` as the {kind} of {fn!r}."
@@ -146,6 +115,11 @@ def register_rrule(fn: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]
     ``rule(instance, *args, **kw)``. It returns ``(y, pullback)`` and ``pullback(y_bar)``
     returns ``(f_bar, *arg_bars)``: ``f_bar`` first, always, a :class:`~symrules.Tangent`
     for an instance or closure, ``NoTangent()`` for a plain function.
+
+    A rule with a keyword parameter ``needs`` receives a :class:`~symrules.Needs` saying
+    which cotangents are wanted (``needs[1]`` for the first argument, ``needs.paths(0)`` for
+    the fields of an instance); it may skip the rest, returning
+    :class:`~symrules.SkippedTangent` for them. A rule without it computes everything.
 
     Examples
     --------
@@ -161,10 +135,21 @@ def register_rrule(fn: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]
     ...     return cube(x), cube_pullback
     >>> float(sr.grad(cube)(2.0))
     12.0
+    >>> @sr.primitive
+    ... def scale(c, x):
+    ...     return c * x
+    >>> @sr.register_rrule(scale)
+    ... def scale_rrule(c, x, *, needs):
+    ...     def scale_pullback(y_bar):
+    ...         c_bar = np.sum(y_bar * x) if needs[1] else sr.SkippedTangent()
+    ...         return sr.NoTangent(), c_bar, y_bar * c if needs[2] else sr.SkippedTangent()
+    ...     return scale(c, x), scale_pullback
+    >>> float(sr.grad(lambda c: np.sum(scale(c, np.arange(3.0))))(2.0))
+    3.0
 
     See Also
     --------
-    register_frule, rrule, symrules.primitive
+    register_frule, rrule, symrules.primitive, symrules.Needs
     """
     return _register(_RRULES, "reverse rule", fn)
 
@@ -192,10 +177,46 @@ def register_frule(fn: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return _register(_FRULES, "forward rule", fn)
 
 
-def rrule(f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], tuple]] | None:
+def call_rrule(
+    found: tuple[Any, bool], f: Any, args: tuple | list, kwargs: dict, needs: Needs
+) -> Any:
+    """Call the registered reverse rule ``found = (rule, is_instance)`` of ``f``.
+
+    The one place a registered rule is called, by the engine and by :func:`rrule`: ``needs``
+    is passed to a rule that declares it.
+    """
+    rule, is_instance = found
+    if rule.__symrules_needs__:
+        kwargs = {**kwargs, "needs": needs}
+    return rule(f, *args, **kwargs) if is_instance else rule(*args, **kwargs)
+
+
+def call_frule(found: tuple[Any, bool], f: Any, args: tuple | list, kwargs: dict, dots: tuple):
+    """Call the registered forward rule ``found = (rule, is_instance)`` of ``f``.
+
+    The one place a registered frule is called, by the engine and by :func:`frule`. A zero
+    tangent of an object with fields arrives as an empty :class:`~symrules.Tangent`, so
+    ``f_dot.a`` is zero for a field ``a`` and an unknown name raises.
+    """
+    rule, is_instance = found
+    dots = tuple(_structural(dot, obj) for dot, obj in zip(dots, (f, *args), strict=False))
+    return rule(dots, f, *args, **kwargs) if is_instance else rule(dots, *args, **kwargs)
+
+
+def _structural(dot: Any, obj: Any) -> Any:
+    if is_zero(dot) and not isinstance(obj, tuple | list | dict) and children(obj):
+        return tangent_from_leaves(obj, {})
+    return dot
+
+
+def rrule(
+    f: Any, *args: Any, needs: Needs | None = None, **kwargs: Any
+) -> tuple[Any, Callable[[Any], tuple]] | None:
     """The reverse rule of ``f`` at ``args``: ``(y, pullback)``, or ``None`` if there is none.
 
-    ``pullback(y_bar)`` returns ``(f_bar, *arg_bars)``.
+    ``pullback(y_bar)`` returns ``(f_bar, *arg_bars)``. ``needs`` (default: everything) says
+    which of them are wanted; the others may come back as :class:`~symrules.SkippedTangent`.
+    A numpy function goes through the same table code the engine runs.
 
     Examples
     --------
@@ -205,19 +226,20 @@ def rrule(f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], tuple
     >>> f_bar, x_bar = pullback(1.0)
     >>> f_bar, bool(np.isclose(x_bar, np.cos(0.5)))
     (NoTangent(), True)
+    >>> y, pullback = sr.rrule(np.multiply, 2.0, 3.0, needs=sr.Needs(False, False, True))
+    >>> pullback(1.0)
+    (NoTangent(), SkippedTangent(), 2.0)
     """
+    needs = EVERYTHING if needs is None else needs
     if is_non_differentiable(f):
         y = f(*args, **kwargs)
         zeros = tuple(ZeroTangent() if is_differentiable(a) else NoTangent() for a in args)
         return y, lambda y_bar: (NoTangent(), *zeros)
     entry = table_entry(f)
     if entry is not None and entry.vjps:
-        return _table_rrule(f, entry, args, kwargs)
-    found = lookup(_RRULES, f)
-    if found is None:
-        return None
-    rule, is_instance = found
-    return rule(f, *args, **kwargs) if is_instance else rule(*args, **kwargs)
+        return _table_rrule(f, entry, args, kwargs, needs)
+    found = find_rrule(f)
+    return None if found is None else call_rrule(found, f, args, kwargs, needs)
 
 
 def frule(dots: tuple, f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any] | None:
@@ -235,38 +257,42 @@ def frule(dots: tuple, f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any] | N
         return f(*args, **kwargs), ZeroTangent()
     entry = table_entry(f)
     if entry is not None and entry.jvps:
-        return table_frule(f, entry, dots, args, kwargs)
-    found = lookup(_FRULES, f)
-    if found is None:
-        return None
-    rule, is_instance = found
-    return rule(dots, f, *args, **kwargs) if is_instance else rule(dots, *args, **kwargs)
+        args, kwargs = normalize_call(f, entry, args, kwargs)
+        arg_dots = tuple(dots[1:]) + (ZeroTangent(),) * (len(args) + 1 - len(dots))
+        return table_pushforward(f, entry, arg_dots, args, kwargs)
+    found = find_frule(f)
+    return None if found is None else call_frule(found, f, args, kwargs, dots)
 
 
-def _table_rrule(f: Any, entry: TableEntry, args: tuple, kwargs: dict) -> tuple[Any, Any]:
+def _has_floats(x: Any) -> bool:
+    return is_differentiable(x) or any(True for _ in leaves(x))
+
+
+def _table_rrule(f: Any, entry: Any, args: tuple, kwargs: dict, needs: Needs):
+    """``(y, pullback)`` of a numpy-table call, through :func:`~.table.table_pullback`.
+
+    The pullback has one cotangent per argument given (``NoTangent()`` for an axis); a data
+    argument given by keyword has no slot in it.
+    """
+    nargs = len(args)
+    args, kwargs = normalize_call(f, entry, args, kwargs)
     y = f(*args, **kwargs)
+    if isinstance(y, tuple | list):
+        raise UnsupportedFunctionError(
+            f"numpy.{f.__name__} returned several outputs; differentiating that form is not "
+            "supported"
+        )
+    positions = tuple(
+        pos for pos, a in enumerate(args[:nargs], 1) if needs[pos] and _has_floats(a)
+    )
+    vjp = table_pullback(f, entry, y, list(args), kwargs, positions) if positions else None
 
-    def table_pullback(y_bar: Any) -> tuple:
-        out: list[Any] = [NoTangent()]
-        for i, arg in enumerate(args):
-            vjp = entry.vjps[i] if i < len(entry.vjps) else None
-            if vjp is None or not is_differentiable(arg):
-                out.append(NoTangent())
-                continue
-            x_bar = vjp(y_bar, y, *args, **kwargs)
-            out.append(unbroadcast(x_bar, arg) if entry.broadcast else x_bar)
-        return tuple(out)
+    def table_rrule_pullback(y_bar: Any) -> tuple:
+        cts = dict(zip(positions, vjp(y_bar), strict=True)) if vjp is not None else {}
+        return (NoTangent(), *(
+            cts[pos] if pos in cts
+            else SkippedTangent() if pos <= len(args) and not needs[pos] else NoTangent()
+            for pos in range(1, nargs + 1)
+        ))  # fmt: skip
 
-    return y, table_pullback
-
-
-def table_frule(f: Any, entry: TableEntry, dots: tuple, args: tuple, kwargs: dict):
-    """``(y, y_dot)`` of a numpy-table function: the sum of its arguments' pushforwards."""
-    y = f(*args, **kwargs)
-    y_dot: Any = ZeroTangent()
-    for i, x_dot in enumerate(dots[1:]):
-        jvp = entry.jvps[i] if i < len(entry.jvps) else None
-        if jvp is None or is_zero(x_dot):
-            continue
-        y_dot = y_dot + jvp(x_dot, y, *args, **kwargs)
-    return y, broadcast_tangent(y_dot, y) if entry.broadcast and not is_zero(y_dot) else y_dot
+    return y, table_rrule_pullback

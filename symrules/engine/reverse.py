@@ -17,25 +17,34 @@ import numpy as np
 
 from ..errors import InputError
 from .broadcasting import shape_of
-from .fields import Path, children, get_path, is_differentiable, leaves, replace_leaves
-from .recording import TRACED_FIELDS
-from .tangents import NoTangent, ZeroTangent, accumulate, is_zero, tangent_from_leaves
+from .fields import Path, children, get_path, is_differentiable, leaves, path_name, replace_leaves
+from .needs import EVERYTHING, Needs
+from .tangents import (
+    NoTangent,
+    SkippedTangent,
+    ZeroTangent,
+    accumulate,
+    cotangent_at,
+    is_zero,
+    tangent_from_leaves,
+)
 from .tracing import Box, Node, Trace, strip
 
 __all__ = ["grad", "hessian", "jacobian", "rrule_via_ad", "value_and_grad", "vjp"]
 
 
-def _backward(output: Any, y_bar: Any, trace: Trace, inputs: Sequence[Node]) -> list[Any]:
-    """Cotangents of ``inputs`` given the output's cotangent ``y_bar``.
+def _backward(seeds: list[tuple[Node, Any]], inputs: Sequence[Node]) -> list[Any]:
+    """Cotangents of ``inputs`` given the outputs' cotangents ``seeds = [(node, y_bar)]``.
 
     Nodes are visited newest first (a max-heap on creation number), which visits every
     consumer of a value before the value itself; each node's cotangent is complete then.
     """
-    if type(output) is not Box or output.trace is not trace:
-        return [ZeroTangent()] * len(inputs)
-    start = output.node
-    cotangents: dict[Node, Any] = {start: y_bar}
-    heap = [(-start.seq, start)]
+    cotangents: dict[Node, Any] = {}
+    for node, y_bar in seeds:
+        present = node in cotangents
+        cotangents[node] = accumulate(cotangents[node], y_bar) if present else y_bar
+    heap = [(-node.seq, node) for node in cotangents]
+    heapq.heapify(heap)
     done: dict[Node, Any] = {}
     while heap:
         node = heapq.heappop(heap)[1]
@@ -57,11 +66,12 @@ def _backward(output: Any, y_bar: Any, trace: Trace, inputs: Sequence[Node]) -> 
 def _box_input(trace: Trace, x: Any, name: str, paths: set[Path] | None = None):
     """``x`` with its differentiable leaves traced, and their ``(path, Node)`` pairs."""
     if is_differentiable(x):
-        if isinstance(x, complex) or np.iscomplexobj(strip(x)):
-            raise InputError(f"{name} is complex; symrules differentiates real inputs")
+        _refuse_complex(x, name)
         node = Node()
         return Box(x, trace, node), [((), node)]
     found = [(p, leaf) for p, leaf in leaves(x) if paths is None or p in paths]
+    for p, leaf in found:
+        _refuse_complex(leaf, path_name(p, name))
     if not found:
         if isinstance(x, int | np.integer) or (isinstance(x, np.ndarray) and x.dtype.kind in "iub"):
             raise InputError(
@@ -75,6 +85,48 @@ def _box_input(trace: Trace, x: Any, name: str, paths: set[Path] | None = None):
     traced = {p: Box(leaf, trace, n) for (p, leaf), (_, n) in zip(found, nodes, strict=True)}
     boxed = replace_leaves(x, traced)
     return boxed, nodes
+
+
+def _refuse_complex(x: Any, name: str) -> None:
+    if isinstance(x, complex) or np.iscomplexobj(strip(x)):
+        raise InputError(f"{name} is complex; symrules differentiates real inputs")
+
+
+def _outputs(out: Any, trace: Trace) -> tuple[Any, list[tuple[Path, Node]]]:
+    """The primal of ``out`` and its traced leaves: a value, or a tuple, list or dict of them."""
+    if type(out) is Box:
+        return (out.value, [((), out.node)]) if out.trace is trace else (out, [])
+    found = [(p, b) for p, b in leaves(out, _is_box) if b.trace is trace]
+    if not found:
+        return out, []
+    y = replace_leaves(out, {p: b.value for p, b in found})
+    return y, [(p, b.node) for p, b in found]
+
+
+def _is_box(x: Any) -> bool:
+    return type(x) is Box
+
+
+def _seeds(y: Any, y_bar: Any, outputs: list[tuple[Path, Node]]) -> list[tuple[Node, Any]]:
+    """Each traced output's cotangent, read from ``y_bar`` at its path and checked."""
+    seeds = []
+    for path, node in outputs:
+        ct = cotangent_at(y_bar, path) if path else y_bar
+        if ct is None:
+            raise InputError(
+                f"the output cotangent has no entry at {path_name(path, 'y')}: give it the "
+                f"structure of the output ({type(y).__name__})"
+            )
+        if is_zero(ct):
+            continue
+        want = shape_of(get_path(y, path) if path else y)
+        if shape_of(ct) != want:
+            where = f" at {path_name(path, 'y')}" if path else ""
+            raise InputError(
+                f"the output cotangent{where} has shape {shape_of(ct)}, the output {want}"
+            )
+        seeds.append((node, ct))
+    return seeds
 
 
 def _assemble(x: Any, nodes: list[tuple[Path, Node]], cts: dict[int, Any], dense: bool) -> Any:
@@ -93,7 +145,8 @@ def vjp(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tu
 
     ``pullback(y_bar)`` returns one cotangent per primal (no ``f_bar``: see
     :func:`rrule_via_ad` for that), with the primal's shape or structure. It may be called
-    many times.
+    many times. The output may be a value or a tuple, list or dict of them (nested); ``y_bar``
+    then has the same structure.
 
     Examples
     --------
@@ -102,6 +155,9 @@ def vjp(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tu
     >>> x_bar, y_bar = pullback(1.0)
     >>> bool(np.isclose(x_bar, np.sin(0.5))), bool(np.isclose(y_bar, 2 * np.cos(0.5)))
     (True, True)
+    >>> y, pullback = vjp(lambda x: {"a": 2.0 * x, "b": x**2}, 3.0)
+    >>> float(pullback({"a": 1.0, "b": 1.0})[0])
+    8.0
     """
     trace = Trace()
     boxed, node_lists = [], []
@@ -109,16 +165,15 @@ def vjp(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tu
         b, nodes = _box_input(trace, x, f"argument {i}")
         boxed.append(b)
         node_lists.append(nodes)
-    out = fun(*boxed)
-    y = out.value if type(out) is Box and out.trace is trace else out
+    y, outputs = _outputs(fun(*boxed), trace)
     flat = [node for nodes in node_lists for _, node in nodes]
 
     def pullback(y_bar: Any) -> tuple:
-        if shape_of(y_bar) != shape_of(y):
+        if not outputs and is_differentiable(y) and shape_of(y_bar) != shape_of(y):
             raise InputError(
                 f"the output cotangent has shape {shape_of(y_bar)}, the output {shape_of(y)}"
             )
-        cts = dict(zip(map(id, flat), _backward(out, y_bar, trace, flat), strict=True))
+        cts = dict(zip(map(id, flat), _backward(_seeds(y, y_bar, outputs), flat), strict=True))
         return tuple(
             _assemble(x, nodes, cts, dense=True)
             for x, nodes in zip(primals, node_lists, strict=True)
@@ -175,6 +230,11 @@ def value_and_grad(
             return fun(*full, **kwargs)
 
         y, pullback = vjp(partial_fun, *(args[k] for k in nums))
+        if isinstance(y, tuple | list | dict):
+            raise InputError(
+                f"grad needs a real scalar output; {getattr(fun, '__name__', 'fun')} returned "
+                f"a {type(y).__name__} of {len(y)} items: use vjp or jacobian"
+            )
         if shape_of(y) != () or not is_differentiable(y) or np.iscomplexobj(strip(y)):
             raise InputError(
                 f"grad needs a real scalar output; {getattr(fun, '__name__', 'fun')} returned "
@@ -213,7 +273,8 @@ def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
 def jacobian(fun: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     """The Jacobian of ``fun`` with respect to array argument ``argnums``, by reverse mode.
 
-    Its shape is ``y.shape + x.shape``.
+    Its shape is ``y.shape + x.shape``; for a tuple, list or dict of outputs, the same
+    structure of Jacobians.
 
     Examples
     --------
@@ -231,17 +292,33 @@ def jacobian(fun: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
             return fun(*args[:k], x, *args[k + 1 :], **kwargs)
 
         y, pullback = vjp(partial_fun, args[k])
-        y_shape, x_shape = shape_of(y), shape_of(args[k])
-        rows = []
-        for i in range(int(np.prod(y_shape))):
-            e = np.zeros(int(np.prod(y_shape)))
-            e[i] = 1.0
-            rows.append(np.reshape(pullback(e.reshape(y_shape))[0], (-1,)))
-        if not rows:
-            return np.zeros(y_shape + x_shape)
-        return np.reshape(np.stack(rows), y_shape + x_shape)
+        x_shape = shape_of(args[k])
+        if is_differentiable(y) or not children(y):
+            return _jacobian_rows(lambda e: pullback(e)[0], shape_of(y), x_shape)
+        outputs = list(leaves(y))  # a tuple, list or dict of outputs: one Jacobian each
+        zeros = {path: np.zeros(shape_of(leaf)) for path, leaf in outputs}
+
+        def at(path: Path) -> Callable[[Any], Any]:
+            return lambda e: pullback(replace_leaves(y, {**zeros, path: e}))[0]
+
+        return replace_leaves(
+            y, {path: _jacobian_rows(at(path), shape_of(leaf), x_shape) for path, leaf in outputs}
+        )
 
     return jacobian_fun
+
+
+def _jacobian_rows(pull: Callable[[Any], Any], y_shape: tuple, x_shape: tuple) -> np.ndarray:
+    """The Jacobian ``y_shape + x_shape``, one reverse pass per output entry."""
+    size = int(np.prod(y_shape))
+    rows = []
+    for i in range(size):
+        e = np.zeros(size)
+        e[i] = 1.0
+        rows.append(np.reshape(pull(e.reshape(y_shape)), (-1,)))
+    if not rows:
+        return np.zeros(y_shape + x_shape)
+    return np.reshape(np.stack(rows), y_shape + x_shape)
 
 
 def hessian(fun: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
@@ -258,57 +335,62 @@ def hessian(fun: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
 
 
 def rrule_via_ad(
-    f: Callable[..., Any], *args: Any, constant_args: bool = False
+    f: Callable[..., Any], *args: Any, needs: Needs | None = None
 ) -> tuple[Any, Callable[[Any], tuple]]:
     """The reverse rule of any callable, by tracing it: ``(y, pullback)``.
 
-    For use inside a rule. ``pullback(y_bar)`` returns ``(f_bar, *arg_bars)``. ``f_bar`` is a
-    :class:`~symrules.Tangent` over ``f``'s fields; when ``f`` holds no traced fields (a
-    plain function, or a closure whose captured values the caller does not differentiate) it
-    is ``NoTangent()`` and no work is spent on it. One tape covers the whole call, so a
-    vectorized ``f`` over an array of nodes costs one tape, never one per node. With
-    ``constant_args=True`` the arguments are not differentiated (a quadrature's nodes): their
-    entries are ``NoTangent()``, meaning not computed, and no work is spent on them.
+    For use inside a rule. ``pullback(y_bar)`` returns ``(f_bar, *arg_bars)``: ``f_bar`` is a
+    :class:`~symrules.Tangent` over ``f``'s fields, ``NoTangent()`` for a plain function. One
+    tape covers the whole call, so a vectorized ``f`` over an array of nodes costs one tape,
+    never one per node. ``needs`` (default: everything) limits the work to the cotangents a
+    caller wants -- a rule passes on its own, ``needs.select(...)`` -- and the others come
+    back as :class:`~symrules.SkippedTangent`: ``Needs({"p"}, False)`` traces only the
+    field ``p`` of ``f`` and not the arguments (a quadrature's nodes).
 
     Examples
     --------
     >>> import numpy as np
-    >>> def make(p):
-    ...     return lambda x: p * np.sin(x)
-    >>> y, pullback = rrule_via_ad(make(2.0), 0.5)
+    >>> import symrules as sr
+    >>> def make(p, q):
+    ...     return lambda x: p * np.sin(x) + q
+    >>> y, pullback = rrule_via_ad(make(2.0, 1.0), 0.5)
     >>> f_bar, x_bar = pullback(1.0)
-    >>> bool(np.isclose(f_bar.fields["p"], np.sin(0.5)))
-    True
+    >>> bool(np.isclose(f_bar.fields["p"], np.sin(0.5))), bool(np.isclose(x_bar, 2 * np.cos(0.5)))
+    (True, True)
+    >>> y, pullback = rrule_via_ad(make(2.0, 1.0), 0.5, needs=sr.Needs({"p"}, False))
+    >>> f_bar, x_bar = pullback(1.0)
+    >>> list(f_bar.fields), x_bar
+    (['p'], SkippedTangent())
 
     See Also
     --------
-    symrules.rrule, vjp
+    symrules.rrule, symrules.Needs, vjp
     """
+    needs = EVERYTHING if needs is None else needs
     trace = Trace()
-    known = TRACED_FIELDS.get()
-    f_paths = known.get(id(f)) if known is not None and id(f) in known else None
-    if f_paths is None and children(f):
-        f_paths = {p for p, _ in leaves(f)}
-    f_boxed, f_nodes = (f, []) if not f_paths else _box_input(trace, f, "f", f_paths)
+    inputs = [f, *args]
     boxed, node_lists = [], []
-    for i, x in enumerate(args):
-        if not constant_args and (is_differentiable(x) or any(True for _ in leaves(x))):
-            b, nodes = _box_input(trace, x, f"argument {i}")
+    for pos, x in enumerate(inputs):
+        floats = is_differentiable(x) or (
+            (pos > 0 or children(x)) and any(True for _ in leaves(x))
+        )
+        if floats and needs[pos]:
+            name = "f" if pos == 0 else f"argument {pos - 1}"
+            b, nodes = _box_input(trace, x, name, needs.paths(pos))
         else:
-            b, nodes = x, None
+            b, nodes = x, (None if floats else [])
         boxed.append(b)
         node_lists.append(nodes)
-    out = f_boxed(*boxed)
-    y = out.value if type(out) is Box and out.trace is trace else out
-    flat = [n for _, n in f_nodes] + [n for ns in node_lists if ns for _, n in ns]
+    y, outputs = _outputs(boxed[0](*boxed[1:]), trace)
+    flat = [n for ns in node_lists if ns for _, n in ns]
 
     def pullback(y_bar: Any) -> tuple:
-        cts = dict(zip(map(id, flat), _backward(out, y_bar, trace, flat), strict=True))
-        f_bar = _assemble(f, f_nodes, cts, dense=False) if f_nodes else NoTangent()
-        arg_bars = [
-            NoTangent() if nodes is None else _assemble(x, nodes, cts, dense=False)
-            for x, nodes in zip(args, node_lists, strict=True)
-        ]
-        return (f_bar, *arg_bars)
+        cts = dict(zip(map(id, flat), _backward(_seeds(y, y_bar, outputs), flat), strict=True))
+        return tuple(
+            SkippedTangent() if nodes is None
+            else NoTangent() if not nodes
+            else _assemble(x, nodes, cts, dense=False)
+            for x, nodes in zip(inputs, node_lists, strict=True)
+        )  # fmt: skip
 
     return y, pullback

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import FieldsError
+from ..errors import FieldsError, RuleError
 from .fields import Path, children, field_names
 
 __all__ = [
     "NoTangent",
+    "SkippedTangent",
     "ZeroTangent",
     "Tangent",
     "accumulate",
@@ -37,12 +38,6 @@ class _AbstractZero:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-    def __getattr__(self, name: str) -> _AbstractZero:
-        # a zero's fields are zero too: ``f_dot.a`` works when f_dot is ZeroTangent()
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return self
 
     def __add__(self, other: Any) -> Any:
         return other
@@ -98,6 +93,42 @@ class NoTangent(_AbstractZero):
     >>> NoTangent() is NoTangent(), NoTangent() == ZeroTangent()
     (True, False)
     """
+
+
+class SkippedTangent:
+    """A cotangent that was not computed, because the caller said it does not need it.
+
+    Neither a zero nor "no derivative": it is not a value at all, and adding or scaling it
+    raises. A pullback may return it at a position its :class:`~symrules.engine.needs.Needs`
+    marks as not needed; the engine never reads those positions.
+
+    Examples
+    --------
+    >>> SkippedTangent() is SkippedTangent(), is_zero(SkippedTangent())
+    (True, False)
+    """
+
+    _instance: SkippedTangent | None = None
+    __array_ufunc__ = None  # numpy defers to the operators below, which refuse
+
+    def __new__(cls) -> SkippedTangent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "SkippedTangent()"
+
+    def __reduce__(self) -> tuple[type, tuple[()]]:
+        return (SkippedTangent, ())
+
+    def _refuse(self, *_: Any) -> Any:
+        raise RuleError(
+            "a SkippedTangent (a cotangent its caller said it does not need) was used as a "
+            "value: pass needs that include it, or do not read it"
+        )
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __neg__ = _refuse
 
 
 def is_zero(t: Any) -> bool:

@@ -32,6 +32,7 @@ from .broadcasting import shape_of
 from .fields import Path, leaves, replace_leaves
 from .recording import forward_rule, name_of, reverse_rule
 from .registry import is_non_differentiable
+from .table import normalize_call, table_entry
 
 __all__ = ["Box", "Node", "Trace", "bind", "is_traced", "strip"]
 
@@ -261,6 +262,9 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
     all come here.
     """
     if kwargs:
+        entry = table_entry(fun)
+        if entry is not None:  # numpy's keyword names: data arguments become positional
+            args, kwargs = normalize_call(fun, entry, args, kwargs)
         for key, value in kwargs.items():
             if _has_box(value):
                 raise TracingError(

@@ -24,10 +24,17 @@ import numpy as np
 from ..checking import finite_differences as fd
 from ..engine.fields import Path, get_path, leaves, replace_leaves
 from ..engine.forward import jvp
-from ..engine.recording import TRACED_FIELDS
+from ..engine.needs import Needs
 from ..engine.registry import frule, has_frule, register_frule, register_rrule, rrule
 from ..engine.reverse import rrule_via_ad
-from ..engine.tangents import NoTangent, ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
+from ..engine.tangents import (
+    NoTangent,
+    SkippedTangent,
+    ZeroTangent,
+    cotangent_at,
+    is_zero,
+    tangent_from_leaves,
+)
 from ..engine.tracing import Box, is_traced, strip
 from ..errors import MethodError
 from .adaptive import GaussKronrod
@@ -47,25 +54,22 @@ def _first_order(f: Any, points: tuple[Any, ...], why: str) -> None:
         )
 
 
-def _traced_paths(known: dict[int, set[Path]] | None, obj: Any) -> list[Path]:
-    """The traced leaves of ``obj`` as the engine reported them (all leaves if unknown)."""
-    if known is not None and id(obj) in known:
-        return sorted(known[id(obj)], key=repr)
-    return [path for path, _ in leaves(obj)]
+def _wanted(needs: Needs, pos: int, obj: Any) -> list[Path]:
+    """The float leaves of ``obj`` whose cotangents ``needs`` asks for at ``pos``."""
+    if not needs[pos]:
+        return []
+    paths = needs.paths(pos)
+    return [path for path, _ in leaves(obj) if paths is None or path in paths]
 
 
-def _symbolic_rrule(f: Any, x: Any) -> tuple[Any, Callable[[Any], tuple]]:
-    """The integrand's own rule over all nodes; ``x`` is marked untraced (no ``x_bar``)."""
-    token = TRACED_FIELDS.set({id(x): set()})
-    try:
-        return rrule(f, x)
-    finally:
-        TRACED_FIELDS.reset(token)
+def _symbolic_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
+    """The integrand's own rule over all nodes, asked for ``f_bar`` only (never ``x_bar``)."""
+    return rrule(f, x, needs=Needs(paths, False))
 
 
-def _ad_rrule(f: Any, x: Any) -> tuple[Any, Callable[[Any], tuple]]:
-    """One tape of ``f`` over all nodes: ``f_bar`` over its traced fields, nothing for ``x``."""
-    fx, pullback = rrule_via_ad(f, x, constant_args=True)
+def _ad_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
+    """One tape of ``f`` over all nodes: ``f_bar`` over the fields wanted, nothing for ``x``."""
+    fx, pullback = rrule_via_ad(f, x, needs=Needs(paths, False))
 
     def at_nodes_pullback(fx_bar: Any) -> tuple:
         return (pullback(fx_bar)[0],)
@@ -161,11 +165,15 @@ def _adjoint(rule: QuadratureRule) -> str:
 
 @register_rrule(integral)
 def integral_rrule(
-    f: Any, rule: QuadratureRule, method: str, points: tuple[Any, ...]
+    f: Any, rule: QuadratureRule, method: str, points: tuple[Any, ...], *, needs: Needs
 ) -> tuple[Any, Callable[[Any], tuple]]:
-    known = TRACED_FIELDS.get()
-    f_paths = _traced_paths(known, f)
-    which = [k for (k,) in _traced_paths(known, points) if np.isfinite(strip(points[k]))]
+    """Reverse rule of :func:`integral`: ``f_bar`` by ``method``, Leibniz terms for ``points``.
+
+    Only the cotangents ``needs`` asks for are computed: the fields of ``f`` (position 1) and
+    the domain points (position 4); the others come back as :class:`SkippedTangent`.
+    """
+    f_paths = _wanted(needs, 1, f)
+    which = [k for (k,) in _wanted(needs, 4, points) if np.isfinite(strip(points[k]))]
     continuous = bool(f_paths) and _adjoint(rule) == "continuous"
     if continuous:
         _first_order(f, points, "the continuous adjoint")
@@ -174,16 +182,16 @@ def integral_rrule(
     x, w = quadrature_nodes(f, rule, points)
     f_pullback = None
     if f_paths and not continuous and method == "symbolic":
-        fx, f_pullback = _symbolic_rrule(f, x)
+        fx, f_pullback = _symbolic_rrule(f, x, f_paths)
     elif f_paths and not continuous and method == "ad":
-        fx, f_pullback = _ad_rrule(f, x)
+        fx, f_pullback = _ad_rrule(f, x, f_paths)
     else:
         fx = f(x)
     y = contract(w, fx, x)
 
     def integrate_pullback(y_bar: Any) -> tuple:
         if not f_paths:
-            f_bar: Any = NoTangent()
+            f_bar: Any = SkippedTangent() if any(True for _ in leaves(f)) else NoTangent()
         elif f_pullback is not None and type(y_bar) is Box:
             f_bar = f_pullback(w * y_bar)[0]
         elif f_pullback is not None:  # a plain y_bar scales the few field cotangents instead
@@ -192,11 +200,11 @@ def integral_rrule(
             per_leaf = _continuous(f, rule, method, points, f_paths) if continuous \
                 else _fd_f_bar(f, x, w, f_paths)  # fmt: skip
             f_bar = tangent_from_leaves(f, {p: y_bar * v for p, v in per_leaf.items()})
-        points_bar: Any = NoTangent()
+        points_bar: Any = SkippedTangent()
         if which:
             jumps = _jumps(f, points, which)
             points_bar = tuple(
-                y_bar * jumps[k] if k in jumps else ZeroTangent() for k in range(len(points))
+                y_bar * jumps[k] if k in jumps else SkippedTangent() for k in range(len(points))
             )
         return NoTangent(), f_bar, NoTangent(), NoTangent(), points_bar
 

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..engine.needs import Needs
 from ..engine.primitives import primitive
-from ..engine.recording import TRACED_FIELDS
 from ..engine.registry import register_frule, register_rrule
-from ..engine.tangents import Tangent, ZeroTangent, is_zero
+from ..engine.tangents import SkippedTangent, Tangent, is_zero
 from ..engine.tracing import Box, is_traced
 from ..errors import ParameterValueError, SymbolicError
 from .loader import GeneratedRules, generated_rules
@@ -191,32 +191,35 @@ def _latex_part(part: Any) -> str:
 
 
 @register_rrule(Integrand)
-def integrand_rrule(f: Integrand, x: Any) -> tuple[Any, Callable[[Any], tuple]]:
+def integrand_rrule(
+    f: Integrand, x: Any, *, needs: Needs
+) -> tuple[Any, Callable[[Any], tuple]]:
     """Reverse rule of an Integrand: the generated pullback, contracted over the nodes.
 
     ``pullback(y_bar)`` returns ``(Tangent(f, **param_bars), x_bar)``: one cotangent per
     parameter (a number, or a vector for an array parameter), never one per node. ``x_bar`` is
-    skipped when the engine reports ``x`` as not traced.
+    not computed (:class:`~symrules.SkippedTangent`) when ``needs`` does not ask for it, as
+    for a quadrature's nodes.
 
     Examples
     --------
     >>> import numpy as np
+    >>> import symrules as sr
     >>> f = Integrand("a*x**2", a=3.0)
-    >>> y, pullback = integrand_rrule(f, np.array([1.0, 2.0]))
+    >>> y, pullback = integrand_rrule(f, np.array([1.0, 2.0]), needs=sr.Needs())
     >>> f_bar, x_bar = pullback(np.array([1.0, 1.0]))
     >>> float(f_bar.a), x_bar.tolist()
     (5.0, [6.0, 12.0])
     """
     x = _nodes(x)
     y, pullback = f._rules.rrule(x, *f._params.values())
-    traced = TRACED_FIELDS.get()
-    need_x_bar = traced is None or id(x) not in traced or bool(traced[id(x)])
+    need_x_bar = needs[1]
     names = f._rules.declaration.names
 
     def integrand_pullback(y_bar: Any) -> tuple[Any, Any]:
         *param_bars, x_bar = pullback(y_bar, need_x_bar)
         f_bar = Tangent(f, **dict(zip(names, param_bars, strict=True)))
-        return f_bar, ZeroTangent() if x_bar is None else x_bar
+        return f_bar, SkippedTangent() if x_bar is None else x_bar
 
     return y, integrand_pullback
 

@@ -214,7 +214,10 @@ def test_fsum_with_a_field_less_function_spends_no_work_on_f_bar(monkeypatch):
     np.testing.assert_allclose(sr.grad(lambda xs: fsum(cube, xs))(xs0), 3 * xs0**2)
 
 
-def test_fsum_skips_f_bar_for_a_closure_over_untraced_values():
+@pytest.mark.parametrize("takes_needs", [True, False], ids=["needs", "no-needs"])
+def test_fsum_skips_f_bar_for_a_closure_over_untraced_values(takes_needs):
+    # A rule that takes `needs` and passes it on skips f_bar (the closure's c is not traced);
+    # one that does not computes it. The gradient is the closed form 2 c x either way.
     c = 2.0
     xs0 = np.linspace(0.1, 1.0, 5)
     seen = []
@@ -223,9 +226,8 @@ def test_fsum_skips_f_bar_for_a_closure_over_untraced_values():
     def spy_sum(f, xs):
         return np.sum(f(xs))
 
-    @sr.register_rrule(spy_sum)
-    def spy_rrule(f, xs):
-        y, f_pullback = sr.rrule_via_ad(f, xs)
+    def spy(f, xs, needs):
+        y, f_pullback = sr.rrule_via_ad(f, xs, needs=needs)
 
         def spy_pullback(y_bar):
             f_bar, xs_bar = f_pullback(y_bar * np.ones_like(y))
@@ -234,9 +236,24 @@ def test_fsum_skips_f_bar_for_a_closure_over_untraced_values():
 
         return np.sum(y), spy_pullback
 
+    if takes_needs:
+
+        @sr.register_rrule(spy_sum)
+        def spy_rrule_with_needs(f, xs, *, needs):
+            return spy(f, xs, needs.select(1, 2))
+
+    else:
+
+        @sr.register_rrule(spy_sum)
+        def spy_rrule(f, xs):
+            return spy(f, xs, None)
+
     g = sr.grad(lambda xs: spy_sum(lambda x: c * x**2, xs))(xs0)
     np.testing.assert_allclose(g, 2 * c * xs0, rtol=SEED_RTOL)
-    assert seen == [sr.NoTangent()]
+    if takes_needs:
+        assert seen == [sr.SkippedTangent()]
+    else:
+        np.testing.assert_allclose(seen[0].fields["c"], np.sum(xs0**2), rtol=SEED_RTOL)
 
 
 # ---------------------------------------------------------------------------------------

@@ -80,11 +80,29 @@ def test_frule_for_a_class_receives_f_dot_for_its_traced_field():
     np.testing.assert_allclose(y_dot, 3.0, rtol=RTOL)
 
 
-def test_frule_with_untraced_field_gets_zero_f_dot():
+def test_frule_with_untraced_field_gets_an_empty_tangent():
+    # The field reads as zero, and a typo in a field name raises instead of reading as zero.
     FRULE_CALLS.clear()
     _, y_dot = sr.jvp(lambda x: Scale(2.0)(x), (3.0,), (1.0,))
-    assert [sr.ZeroTangent()] == FRULE_CALLS
+    (f_dot,) = FRULE_CALLS
+    assert isinstance(f_dot, sr.Tangent) and f_dot.fields == {} and f_dot.a is sr.ZeroTangent()
+    with pytest.raises(AttributeError):
+        _ = f_dot.b
     np.testing.assert_allclose(y_dot, 2.0, rtol=RTOL)
+
+
+def test_a_zero_tangent_does_not_answer_every_field_name():
+    with pytest.raises(AttributeError):
+        _ = sr.ZeroTangent().a
+    with pytest.raises(AttributeError):
+        _ = sr.NoTangent().weights
+
+
+def test_user_frule_call_with_a_zero_f_dot_gets_the_same_empty_tangent():
+    FRULE_CALLS.clear()
+    y, y_dot = sr.frule((sr.ZeroTangent(), 1.0), Scale(2.0), 3.0)
+    assert isinstance(FRULE_CALLS[0], sr.Tangent)
+    np.testing.assert_allclose((y, y_dot), (6.0, 2.0), rtol=RTOL)
 
 
 def test_primitive_without_frule_is_traced_through():
@@ -116,3 +134,18 @@ def test_jvp_input_errors():
         sr.jvp(np.sin, (np.ones(3),), (np.ones(2),))
     with pytest.raises(sr.InputError, match="2 primals but 1 tangents"):
         sr.jvp(np.add, (1.0, 2.0), (1.0,))
+
+
+def test_jvp_refuses_complex_inputs_and_tangents():
+    with pytest.raises(sr.InputError, match="argument 0 is complex"):
+        sr.jvp(np.abs, (1.66 + 0.127j,), (1 + 0j,))
+    with pytest.raises(sr.InputError, match="tangent of argument 0 is complex"):
+        sr.jvp(np.abs, (1.66,), (1j,))
+    with pytest.raises(sr.TracingError, match="complex"):
+        sr.jvp(lambda x: np.abs(np.exp(1j * x)), (0.5,), (1.0,))
+
+
+def test_jvp_of_container_outputs():
+    y, y_dot = sr.jvp(lambda x: {"a": 2.0 * x, "b": (x**2, 3.0)}, (1.5,), (1.0,))
+    assert y == {"a": 3.0, "b": (2.25, 3.0)}
+    assert y_dot == {"a": 2.0, "b": (3.0, 0.0)}  # the constant 3.0 has tangent 0

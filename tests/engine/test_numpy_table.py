@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 import symrules as sr
+from symrules.engine.numpy_table import scatter_add
+from symrules.engine.table import table_functions
 from symrules.testing import check_frule, check_rrule
 
 # Points in (0.2, 0.9): inside every domain (log, arcsin, arctanh, sqrt) and away from kinks.
@@ -184,3 +186,151 @@ def test_several_outputs_are_refused_not_dropped():
 def test_dot_beyond_two_dimensions_is_an_error():
     with pytest.raises(sr.UnsupportedFunctionError, match="matmul"):
         sr.grad(lambda a: np.sum(np.dot(a, np.ones((2, 2, 2)))))(np.ones((2, 2, 2)))
+
+
+# ---------------------------------------------------------------------------------------
+# numpy's own keyword names: every table entry, generated from the table itself
+
+STACKED = np.stack([M, 2 * M])
+# One call in keyword form per table function that takes keywords (fn, args, kwargs).
+KEYWORD_FORMS = {
+    "sum": (np.sum, (M,), {"axis": 0, "keepdims": True}),
+    "mean": (np.mean, (M,), {"axis": 1, "keepdims": True}),
+    "prod": (np.prod, (M,), {"axis": 0}),
+    "max": (np.max, (M,), {"axis": 1, "keepdims": True}),
+    "min": (np.min, (M,), {"axis": 0}),
+    "amax": (np.amax, (M,), {"axis": 0}),
+    "amin": (np.amin, (M,), {"axis": 1}),
+    "cumsum": (np.cumsum, (M,), {"axis": 1}),
+    "flip": (np.flip, (M,), {"axis": 0}),
+    "diff": (np.diff, (V,), {"n": 2, "axis": 0}),
+    "reshape": (np.reshape, (M,), {"shape": (2, 3), "order": "F"}),
+    "ravel": (np.ravel, (M,), {"order": "F"}),
+    "squeeze": (np.squeeze, (M[:, :1],), {"axis": 1}),
+    "expand_dims": (np.expand_dims, (V,), {"axis": 1}),
+    "transpose": (np.transpose, (STACKED,), {"axes": (2, 0, 1)}),
+    "swapaxes": (np.swapaxes, (M,), {"axis1": 0, "axis2": 1}),
+    "moveaxis": (np.moveaxis, (STACKED,), {"source": 0, "destination": 2}),
+    "broadcast_to": (np.broadcast_to, (V,), {"shape": (2, 3)}),
+    "copy": (np.copy, (V,), {"order": "C"}),
+    "concatenate": (np.concatenate, ([M, M],), {"axis": 1}),
+    "stack": (np.stack, ([V, W],), {"axis": 1}),
+    "clip": (np.clip, (V,), {"a_min": 0.4, "a_max": 0.7}),
+    "clip_numpy2_names": (np.clip, (V,), {"min": 0.4}),
+    "linspace": (np.linspace, (0.3, 1.7), {"num": 7, "endpoint": False}),
+}
+# Functions numpy calls with positional data only (no keyword can reach them).
+POSITIONAL_ONLY = {np.where, np.vdot, np.atleast_1d, operator.getitem, scatter_add}
+# A keyword each positional-or-ufunc function must refuse, not ignore (a silent wrong gradient).
+REFUSED = {np.dot: {"out": np.zeros(())}, np.matmul: {"axes": [(-2, -1), (-2, -1), (-2, -1)]}}
+
+
+def test_every_table_function_has_a_keyword_case():
+    covered = {fn for fn, _, _ in KEYWORD_FORMS.values()} | POSITIONAL_ONLY | set(REFUSED)
+    missing = [
+        getattr(fn, "__name__", fn)
+        for fn in table_functions()
+        if fn not in covered and not isinstance(fn, np.ufunc)
+    ]
+    assert not missing, f"table functions without a keyword-form test: {missing}"
+
+
+@pytest.mark.parametrize("case", KEYWORD_FORMS.values(), ids=KEYWORD_FORMS.keys())
+def test_keyword_form_agrees_with_finite_differences(case, rng):
+    fn, args, kwargs = case
+    check_rrule(fn, *args, rng=rng, **kwargs)
+    floats = [a for a in args if not isinstance(a, list)]
+    if floats == list(args):  # the engine on the keyword call, against finite differences
+        sr.testing.check_grad(lambda *a: np.sum(np.sin(fn(*a, **kwargs))), *args, rng=rng)
+        check_frule(fn, *args, rng=rng, **kwargs)
+
+
+ELEMENTWISE = [f for f in table_functions() if isinstance(f, np.ufunc) and f is not np.matmul]
+
+
+@pytest.mark.parametrize("fn", ELEMENTWISE, ids=lambda f: f.__name__)
+def test_every_ufunc_refuses_a_keyword_it_would_ignore(fn):
+    args = (V + 1.0 if fn is np.arccosh else V,) * fn.nin  # inside the function's domain
+    mask = np.array([True, False, True])
+    with pytest.raises(sr.UnsupportedFunctionError, match=rf"numpy.{fn.__name__}.*where="):
+        sr.grad(lambda x: np.sum(fn(x, *args[1:], where=mask)))(args[0])
+    # a keyword at its default is no keyword: the call differentiates as usual
+    sr.testing.check_grad(lambda x: np.sum(fn(x, *args[1:], where=True)), args[0])
+
+
+@pytest.mark.parametrize("fn", list(REFUSED), ids=lambda f: f.__name__)
+def test_keywords_without_a_rule_are_refused(fn):
+    (name, value), = REFUSED[fn].items()
+    with pytest.raises(sr.UnsupportedFunctionError, match=rf"{name}="):
+        sr.grad(lambda x: np.sum(fn(x, M.T, **{name: value})))(M)
+
+
+@pytest.mark.parametrize(
+    "call, refused",
+    [
+        (lambda x: np.sum(x, where=x > 0.5), "where"),
+        (lambda x: np.sum(x, initial=1.0), "initial"),
+        (lambda x: np.max(x, initial=0.0), "initial"),
+        (lambda x: np.sum(np.diff(x, prepend=0.0)), "prepend"),
+    ],
+    ids=["sum_where", "sum_initial", "max_initial", "diff_prepend"],
+)
+def test_reduction_keywords_without_a_rule_are_refused(call, refused):
+    with pytest.raises(sr.UnsupportedFunctionError, match=rf"{refused}="):
+        sr.grad(call)(V)
+
+
+def test_the_keyword_calls_of_the_issue():
+    # np.clip, np.moveaxis, np.swapaxes with numpy's keyword names crashed in the rules
+    g = sr.grad(lambda x: np.sum(np.clip(x, a_min=0.4, a_max=0.7)))(V)
+    np.testing.assert_array_equal(g, [0.0, 1.0, 0.0])  # only 0.55 is inside [0.4, 0.7]
+    g = sr.grad(lambda hi: np.sum(np.clip(V, a_max=hi)))(0.5)  # a traced keyword bound
+    assert float(g) == 2.0  # 0.55 and 0.8 are clipped to hi
+    weights = np.arange(12.0).reshape(3, 2, 2)
+    g = sr.grad(lambda x: np.sum(np.moveaxis(x, source=0, destination=2) * weights))(
+        np.ones((2, 3, 2))
+    )
+    np.testing.assert_array_equal(g, np.moveaxis(weights, 2, 0))  # the transpose
+    g = sr.grad(lambda x: np.sum(np.swapaxes(x, axis1=0, axis2=1) * M.T))(M)
+    np.testing.assert_array_equal(g, M)
+
+
+def test_rrule_and_the_engine_run_the_same_table_code(rng):
+    # rrule(np.sum, x, 0) and the engine both go through table.table_pullback: same numbers
+    y_bar = rng.standard_normal(2)
+    _, pullback = sr.rrule(np.sum, M, 0)
+    _, engine_pullback = sr.vjp(lambda x: np.sum(x, axis=0), M)
+    f_bar, x_bar, axis_bar = pullback(y_bar)
+    assert f_bar is sr.NoTangent() and axis_bar is sr.NoTangent()
+    np.testing.assert_array_equal(x_bar, engine_pullback(y_bar)[0])
+
+
+# ---------------------------------------------------------------------------------------
+# the power family at zero: 0 * inf is not the answer
+
+
+@pytest.mark.parametrize("exponent", [0, 0.0, 1, 1.0, 2, 3, 2.5])
+@pytest.mark.parametrize("form", ["power", "operator"])
+def test_power_at_zero_has_its_exact_derivatives(exponent, form):
+    def f(x):
+        return np.power(x, exponent) if form == "power" else x**exponent
+
+    # d/dx x**p at 0: 1 for p == 1, else 0 (p = 0 included); d2: 2 for p == 2, else 0
+    first = 1.0 if exponent == 1 else 0.0
+    second = 2.0 if exponent == 2 else 0.0
+    assert float(sr.grad(f)(0.0)) == first
+    assert float(sr.jvp(f, (0.0,), (1.0,))[1]) == first
+    assert float(sr.grad(sr.grad(f))(0.0)) == second
+    assert float(sr.hessian(lambda x: np.sum(f(x)))(np.array([0.0]))[0, 0]) == second
+
+
+def test_power_below_one_at_zero_is_infinite_as_numpy_says():
+    with np.errstate(divide="ignore"):
+        assert float(sr.grad(lambda x: x**0.5)(0.0)) == np.inf
+        assert float(sr.grad(np.sqrt)(0.0)) == np.inf
+
+
+def test_power_with_a_traced_zero_exponent_array():
+    b = np.array([0.0, 1.0, 2.0])
+    g = sr.grad(lambda x: np.sum(np.power(x, b)))(np.zeros(3))
+    np.testing.assert_array_equal(g, [0.0, 1.0, 0.0])

@@ -1,0 +1,303 @@
+"""The numpy table's API, and the one way a table function's call is differentiated.
+
+A numpy function is described by one vector-Jacobian product per data argument
+(:func:`defvjp`) and one Jacobian-vector product per data argument (:func:`defjvp`), so only
+the traced arguments' cotangents are ever computed; :mod:`~symrules.engine.numpy_table` holds
+the entries. Both the engine (:mod:`~symrules.engine.recording`) and the public
+:func:`symrules.rrule` / :func:`symrules.frule` differentiate a table call through
+:func:`table_pullback` and :func:`table_pushforward`, so a rule check tests what ``grad``
+runs.
+
+How it works
+------------
+:func:`normalize_call` first puts a call in one form: the *data* arguments (those with a
+derivative slot, in numpy's order) positional, every other argument a keyword under numpy's own
+name (``np.sum(x, 0)`` and ``np.sum(x, axis=0)`` alike become ``(x,), {"axis": 0}``), and a
+keyword the entry does not declare raises, naming it, instead of being silently ignored. A
+pullback declares ``reads`` (the data positions it reads, ``len(args)`` standing for ``y``)
+and ``shapes`` (whether it needs the other arrays' shapes); the tape keeps only those values,
+its *residuals*, so intermediates are freed early. With ``broadcast`` each cotangent is summed
+back to its argument's shape (:func:`~symrules.engine.broadcasting.sum_to`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnsupportedFunctionError
+from .broadcasting import ShapeOnly, broadcast_tangent, shape_of, sum_to
+from .tangents import ZeroTangent, is_zero
+
+__all__ = [
+    "TableEntry",
+    "defjvp",
+    "defvjp",
+    "normalize_call",
+    "table_entry",
+    "table_functions",
+    "table_pullback",
+    "table_pushforward",
+]
+
+
+@dataclass
+class TableEntry:
+    """Per-argument derivative functions of one numpy function.
+
+    ``vjps[i](y_bar, y, *args, **keywords)`` is data argument ``i``'s cotangent and
+    ``jvps[i](x_dot_i, y, *args, **keywords)`` its contribution to ``y_dot``; ``None`` marks a
+    data argument with no derivative (a condition, an index). ``keywords`` are the numpy
+    keyword names the derivatives understand (``axis``, ``keepdims``, ...); ``aliases`` maps
+    other accepted names onto them (numpy 2's ``np.clip(x, min=..)``).
+    """
+
+    vjps: tuple[Callable[..., Any] | None, ...] = ()
+    jvps: tuple[Callable[..., Any] | None, ...] = ()
+    broadcast: bool = False
+    keywords: frozenset[str] = frozenset()
+    aliases: dict[str, str] = field(default_factory=dict)
+    plans: dict[tuple[int, ...], Any] = field(default_factory=dict, repr=False)
+    signature: inspect.Signature | None = field(default=None, repr=False)
+
+    @property
+    def ndata(self) -> int:
+        """How many leading arguments are data (have a derivative slot)."""
+        return max(len(self.vjps), len(self.jvps))
+
+
+_TABLE: dict[Any, TableEntry] = {}
+
+
+def _entry(fn: Any, broadcast: bool, keywords: tuple[str, ...], aliases: dict | None):
+    entry = _TABLE.setdefault(fn, TableEntry())
+    entry.broadcast = broadcast
+    entry.keywords = entry.keywords | frozenset(keywords)
+    entry.aliases = {**entry.aliases, **(aliases or {})}
+    entry.plans.clear()
+    return entry
+
+
+def defvjp(
+    fn: Any,
+    *vjps: Callable[..., Any] | None,
+    broadcast: bool = False,
+    keywords: tuple[str, ...] = (),
+    aliases: dict[str, str] | None = None,
+) -> None:
+    """Table entry: one vector-Jacobian product per data argument of ``fn`` (``None``: none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symrules.engine.table import table_entry
+    >>> table_entry(np.sum).keywords >= {"axis", "keepdims"}
+    True
+    """
+    _entry(fn, broadcast, keywords, aliases).vjps = vjps
+
+
+def defjvp(
+    fn: Any,
+    *jvps: Callable[..., Any] | None,
+    broadcast: bool = False,
+    keywords: tuple[str, ...] = (),
+    aliases: dict[str, str] | None = None,
+) -> None:
+    """Table entry: one Jacobian-vector product per data argument of ``fn`` (``None``: none)."""
+    _entry(fn, broadcast, keywords, aliases).jvps = jvps
+
+
+def table_entry(fn: Any) -> TableEntry | None:
+    """The numpy-table entry of ``fn``, if any."""
+    try:
+        return _TABLE.get(fn)
+    except TypeError:  # unhashable callables
+        return None
+
+
+def table_functions() -> list[Any]:
+    """Every function with a table entry (the tests check each one)."""
+    return list(_TABLE)
+
+
+# ---------------------------------------------------------------------------------------
+# one form for every call
+
+
+def _name(fn: Any) -> str:
+    return f"numpy.{getattr(fn, '__name__', fn)}"
+
+
+_ABSENT = object()
+
+
+def normalize_call(fn: Any, entry: TableEntry, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """``(data, keywords)``: data arguments positional, the rest keywords by numpy's name.
+
+    Raises
+    ------
+    UnsupportedFunctionError
+        A keyword (or a positional argument in its place) the table entry does not declare.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> entry = table_entry(np.clip)
+    >>> normalize_call(np.clip, entry, (1.5,), {"a_max": 1.0})
+    ((1.5, None, 1.0), {})
+    >>> normalize_call(np.sum, table_entry(np.sum), (np.ones(2), 0), {})
+    ((array([1., 1.]),), {'axis': 0})
+    """
+    n = entry.ndata
+    if not kwargs and len(args) <= n:
+        return args, kwargs
+    if entry.signature is None:
+        try:
+            entry.signature = inspect.signature(fn)
+        except (TypeError, ValueError):  # no signature to read: positional data only
+            raise UnsupportedFunctionError(
+                f"{_name(fn)}: keyword or extra arguments are not supported while "
+                f"differentiating; got {sorted(kwargs) or len(args)}"
+            ) from None
+    if entry.aliases:
+        kwargs = {entry.aliases.get(k, k): v for k, v in kwargs.items()}
+    try:
+        bound = entry.signature.bind(*args, **kwargs).arguments
+    except TypeError as err:
+        raise TypeError(f"{_name(fn)}: {err}") from None
+    params = entry.signature.parameters
+    data = [bound.pop(name, _ABSENT) for name in list(params)[:n]]
+    data = [  # an optional data argument not given is None (np.clip(x, max=1.0))
+        None if d is _ABSENT and params[name].default is not params[name].empty else d
+        for d, name in zip(data, params, strict=False)
+    ]
+    missing = [name for d, name in zip(data, params, strict=False) if d is _ABSENT]
+    if missing:
+        raise TypeError(f"{_name(fn)}() missing the argument {missing[0]!r}")
+    keywords: dict[str, Any] = {}
+    for name, value in bound.items():
+        if params[name].kind is inspect.Parameter.VAR_KEYWORD:
+            keywords.update(value)
+        elif value is not params[name].default:  # ``out=None`` given explicitly is no keyword
+            keywords[name] = value
+    for name, value in keywords.items():
+        if name not in entry.keywords:
+            raise UnsupportedFunctionError(
+                f"{_name(fn)}: the argument {name}={value!r} is not supported while "
+                f"differentiating (supported: {', '.join(sorted(entry.keywords)) or 'none'})"
+            )
+    return tuple(data), keywords
+
+
+# ---------------------------------------------------------------------------------------
+# reverse: the pullback of a table call
+
+
+def _shapes(x: Any) -> Any:
+    """``x`` with its float arrays replaced by their shapes (see :class:`ShapeOnly`)."""
+    if type(x) is np.ndarray:
+        return ShapeOnly(x.shape, x.dtype) if x.dtype.kind in "fc" else x
+    if getattr(type(x), "_symrules_traced", False):
+        return ShapeOnly(x.shape, x.dtype)
+    if isinstance(x, tuple | list):
+        return type(x)(map(_shapes, x))
+    return x
+
+
+def _plan(fn: Any, entry: TableEntry, positions: tuple[int, ...]) -> tuple[list, Any, bool]:
+    """For the traced data ``positions`` (1-based) of ``fn``: the pullbacks, what they read.
+
+    A pullback without ``reads`` keeps everything. Cached on the entry: a function is called
+    the same way often.
+    """
+    plan = entry.plans.get(positions)
+    if plan is None:
+        for pos in positions:
+            if pos > len(entry.vjps) or entry.vjps[pos - 1] is None:
+                raise UnsupportedFunctionError(
+                    f"{_name(fn)} is not differentiable in its argument {pos - 1}"
+                )
+        vjps = [entry.vjps[pos - 1] for pos in positions]
+        declared = [getattr(vjp, "reads", None) for vjp in vjps]
+        reads = None if None in declared else frozenset().union(*declared)
+        shapes = reads is not None and any(vjp.shapes for vjp in vjps)
+        plan = entry.plans[positions] = (vjps, reads, shapes)
+    return plan
+
+
+def _residuals(reads: frozenset | None, shapes: bool, y: Any, args: list) -> tuple[Any, list]:
+    """The values a pullback keeps: what it reads; the rest dropped, or kept as a shape."""
+    if reads is None:
+        return y, args
+    n = len(args)
+    if shapes:
+        return (
+            y if n in reads else _shapes(y),
+            [a if i in reads else _shapes(a) for i, a in enumerate(args)],
+        )
+    return y if n in reads else None, [a if i in reads else None for i, a in enumerate(args)]
+
+
+def table_pullback(
+    fn: Any, entry: TableEntry, y: Any, args: list, kwargs: dict, positions: tuple[int, ...]
+) -> Callable[[Any], list]:
+    """``y_bar -> [x_bar for each data position]`` of the call ``y = fn(*args, **kwargs)``.
+
+    ``positions`` are 1-based (position 0 is the function itself), sorted; each cotangent has
+    its argument's shape (or structure, for a list of arrays).
+    """
+    vjps, reads, keep_shapes = _plan(fn, entry, positions)
+    sizes = None
+    if entry.broadcast:  # an argument smaller than the output gets its cotangent summed down
+        y_shape = shape_of(y)
+        sizes = [shape_of(args[pos - 1]) for pos in positions]
+        if all(size == y_shape for size in sizes):
+            sizes = None
+    y, args = _residuals(reads, keep_shapes, y, args)
+    if sizes is None and len(vjps) == 1:  # the common case, spelled out for speed
+        (vjp,) = vjps
+
+        def table_vjp(y_bar: Any) -> list:
+            return [vjp(y_bar, y, *args, **kwargs)]
+
+    elif sizes is None:
+
+        def table_vjp(y_bar: Any) -> list:
+            return [vjp(y_bar, y, *args, **kwargs) for vjp in vjps]
+
+    else:
+
+        def table_vjp(y_bar: Any) -> list:
+            return [sum_to(vjp(y_bar, y, *args, **kwargs), shape)
+                    for vjp, shape in zip(vjps, sizes, strict=True)]  # fmt: skip
+
+    table_vjp.__qualname__ = f"{getattr(fn, '__name__', 'table')}_pullback"
+    return table_vjp
+
+
+# ---------------------------------------------------------------------------------------
+# forward: the pushforward of a table call
+
+
+def table_pushforward(fn: Any, entry: TableEntry, dots: tuple, args: tuple, kwargs: dict):
+    """``(y, y_dot)`` of a table call: the sum of its data arguments' pushforwards.
+
+    ``dots`` holds one tangent per data argument (``ZeroTangent()`` for a constant one).
+    """
+    y = fn(*args, **kwargs)
+    y_dot: Any = ZeroTangent()
+    for i, x_dot in enumerate(dots):
+        if is_zero(x_dot):
+            continue
+        jvp = entry.jvps[i] if i < len(entry.jvps) else None
+        if jvp is None:
+            raise UnsupportedFunctionError(f"{_name(fn)} is not differentiable in its argument {i}")
+        y_dot = y_dot + jvp(x_dot, y, *args, **kwargs)
+    if entry.broadcast and not is_zero(y_dot):
+        y_dot = broadcast_tangent(y_dot, y)
+    return y, y_dot
