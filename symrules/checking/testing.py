@@ -308,14 +308,13 @@ def check_frule(
             raise RuleCheckError(f"no frule for {call.name}")
         y, y_dot = res
         _check_primal(y, y_ref, what, rtol, atol)
-        fd = _fd_along(
-            lambda t, k=k, path=path, leaf=leaf, v=v: _flat(
-                call(call.moved(k, path, leaf + t * v)), y_ref
-            ),
-            leaf,
-            v,
-            fdm,
-        )
+
+        def along(
+            t: float, k: int = k, path: Path = path, leaf: Any = leaf, v: Any = v
+        ) -> np.ndarray:
+            return _flat(call(call.moved(k, path, leaf + t * v)), y_ref)
+
+        fd = _fd_along(along, leaf, v, fdm)
         ad = _flat(y_dot, y_ref)
         if ad.shape != fd.shape:
             failures.append(f"y_dot of {what} for {call.label(k, path)} has the wrong shape")

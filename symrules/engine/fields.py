@@ -102,7 +102,7 @@ def children(obj: Any) -> dict[Any, Any] | None:
                 continue
         return out
     if isinstance(obj, functools.partial):
-        return {"func": obj.func, "args": obj.args, "keywords": dict(obj.keywords)}
+        return _partial_children(obj)
     if isinstance(obj, types.MethodType):
         return children(obj.__self__)
     if not _is_walked_object(obj):
@@ -198,6 +198,11 @@ def replace_leaves(obj: Any, new: dict[Path, Any]) -> Any:
     return _rebuild(obj, updated)
 
 
+def _partial_children(obj: functools.partial[Any]) -> dict[str, Any]:
+    """The children of a ``functools.partial``: its ``func``, ``args`` and ``keywords``."""
+    return {"func": obj.func, "args": obj.args, "keywords": dict(obj.keywords)}
+
+
 def _rebuild(obj: Any, updated: dict[Any, Any]) -> Any:
     """A copy of the structured ``obj`` with the direct children in ``updated`` replaced."""
     if isinstance(obj, tuple | list):
@@ -212,7 +217,7 @@ def _rebuild(obj: Any, updated: dict[Any, Any]) -> Any:
     if isinstance(obj, types.FunctionType):
         return _rebuild_closure(obj, updated)
     if isinstance(obj, functools.partial):
-        kids = {**children(obj), **updated}
+        kids = {**_partial_children(obj), **updated}
         return functools.partial(kids["func"], *kids["args"], **kids["keywords"])
     if isinstance(obj, types.MethodType):
         return types.MethodType(obj.__func__, _rebuild(obj.__self__, updated))

@@ -22,7 +22,7 @@ from ..errors import UnsupportedFunctionError
 from .broadcasting import shape_of, unbroadcast
 from .primitives import primitive
 from .registry import mark_non_differentiable
-from .table import defjvp, defvjp
+from .table import declare_residuals, defjvp, defvjp
 
 __all__ = ["scatter_add"]
 
@@ -120,9 +120,8 @@ def _elementwise_vjp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
                 return y_bar * d(*[values[k] for k in reads])
 
     vjp.__qualname__ = f"{fn.__name__}_pullback_{i}"
-    vjp.reads = frozenset() if d in (1, -1) else frozenset(_reads(d, fn.nin))
-    vjp.shapes = False  # the engine unbroadcasts; the pullback needs no shapes
-    return vjp
+    # the engine unbroadcasts, so the pullback needs no shapes
+    return declare_residuals(vjp, () if d in (1, -1) else _reads(d, fn.nin))
 
 
 def _elementwise_jvp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
@@ -144,9 +143,7 @@ def _elementwise_jvp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
 
 def _shape_only(vjp: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a pullback that reads only the shapes of the float arrays it is given."""
-    vjp.reads = frozenset()
-    vjp.shapes = True
-    return vjp
+    return declare_residuals(vjp, (), shapes=True)
 
 
 for _fn, _partials in _ELEMENTWISE.items():

@@ -50,8 +50,10 @@ def primitive(fn: Any) -> Any:
                 return bind(self, args, kwargs)
             return call(self, *args, **kwargs)
 
-        fn.__call__ = __call__
-        fn._symrules_call = call
+        # patch the class itself (its instances stay the user's); the original call is kept
+        # for the engine, which runs it to trace through
+        fn.__call__ = __call__  # type: ignore[method-assign]
+        fn._symrules_call = call  # type: ignore[attr-defined]
         return fn
 
     @functools.wraps(fn)
@@ -66,7 +68,8 @@ def primitive(fn: Any) -> Any:
             return bind(wrapper, args, kwargs)
         return fn(*args, **kwargs)
 
-    wrapper._symrules_impl = fn
+    # the undecorated function, for the engine to trace through and to name arguments by
+    wrapper._symrules_impl = fn  # type: ignore[attr-defined]
     return wrapper
 
 

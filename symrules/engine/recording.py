@@ -12,6 +12,7 @@ Both return ``None`` where there is no rule, and the engine then traces through.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import operator
 from collections.abc import Callable
@@ -51,11 +52,11 @@ def _position(fun: Any, pos: int, path: Path) -> str:
     if pos == 0:
         return f"field {path_name(path, type(fun).__name__)}"
     impl = getattr(fun, "_symrules_impl", None) or getattr(type(fun), "_symrules_call", None)
-    try:
-        params = [p for p in inspect.signature(impl).parameters if p != "self"]
-        name = params[pos - 1]
-    except (TypeError, ValueError, IndexError):
-        name = None
+    name: str | None = None
+    if impl is not None:
+        with contextlib.suppress(TypeError, ValueError, IndexError):
+            params = [p for p in inspect.signature(impl).parameters if p != "self"]
+            name = params[pos - 1]
     if not path:
         return f"argument {pos - 1}" + (f" ({name})" if name else "")
     return f"field {path_name(path, name or 'f')} of argument {pos - 1}"
@@ -212,12 +213,12 @@ def forward_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list):
         if found is None:
             return None
         objs = [callee, *uargs]
-        dots = tuple(
+        obj_dots = tuple(
             tangent_from_leaves(obj, dots_by_pos[pos]) if pos in dots_by_pos
             else NoTangent() if pos == 0 else ZeroTangent()
             for pos, obj in enumerate(objs)
         )  # fmt: skip
-        y, y_dot = call_frule(found, callee, uargs, kwargs, dots)
+        y, y_dot = call_frule(found, callee, uargs, kwargs, obj_dots)
         rule = found[0]
         if not is_zero(y_dot) and shape_of(y_dot) != shape_of(y):
             raise RuleError(

@@ -41,6 +41,7 @@ _FRULES: dict[Any, Callable[..., Any]] = {}
 
 
 _NON_DIFFERENTIABLE: set[Any] = set()
+_TAKES_NEEDS: set[Callable[..., Any]] = set()  # rules that declare a ``needs`` keyword
 
 
 def mark_non_differentiable(fn: Any) -> None:
@@ -100,8 +101,8 @@ def _takes_needs(rule: Callable[..., Any]) -> bool:
 def _register(registry: dict[Any, Any], kind: str, fn: Any) -> Callable[[Any], Any]:
     def decorator(rule: Callable[..., Any]) -> Callable[..., Any]:
         registry[fn] = rule
-        rule.__symrules_rule_for__ = fn
-        rule.__symrules_needs__ = _takes_needs(rule)
+        if _takes_needs(rule):
+            _TAKES_NEEDS.add(rule)
         return rule
 
     decorator.__doc__ = f"Register ``rule`` as the {kind} of {fn!r}."
@@ -186,7 +187,7 @@ def call_rrule(
     is passed to a rule that declares it.
     """
     rule, is_instance = found
-    if rule.__symrules_needs__:
+    if rule in _TAKES_NEEDS:
         kwargs = {**kwargs, "needs": needs}
     return rule(f, *args, **kwargs) if is_instance else rule(*args, **kwargs)
 

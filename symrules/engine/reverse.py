@@ -52,6 +52,7 @@ def _backward(seeds: list[tuple[Node, Any]], inputs: Sequence[Node]) -> list[Any
         if not node.parents:
             done[node] = g
             continue
+        assert node.vjp is not None  # only input nodes (no parents) lack a vjp
         for parent, ct in zip(node.parents, node.vjp(g), strict=True):
             if is_zero(ct):
                 continue
@@ -63,7 +64,7 @@ def _backward(seeds: list[tuple[Node, Any]], inputs: Sequence[Node]) -> list[Any
     return [done.get(n, ZeroTangent()) for n in inputs]
 
 
-def _box_input(trace: Trace, x: Any, name: str, paths: set[Path] | None = None):
+def _box_input(trace: Trace, x: Any, name: str, paths: frozenset[Path] | None = None):
     """``x`` with its differentiable leaves traced, and their ``(path, Node)`` pairs."""
     if is_differentiable(x):
         _refuse_complex(x, name)
@@ -95,7 +96,10 @@ def _refuse_complex(x: Any, name: str) -> None:
 def _outputs(out: Any, trace: Trace) -> tuple[Any, list[tuple[Path, Node]]]:
     """The primal of ``out`` and its traced leaves: a value, or a tuple, list or dict of them."""
     if type(out) is Box:
-        return (out.value, [((), out.node)]) if out.trace is trace else (out, [])
+        if out.trace is not trace:
+            return out, []
+        assert out.node is not None  # a Box on a reverse trace always has a node
+        return out.value, [((), out.node)]
     found = [(p, b) for p, b in leaves(out, _is_box) if b.trace is trace]
     if not found:
         return out, []

@@ -35,6 +35,7 @@ from .tangents import ZeroTangent, is_zero
 
 __all__ = [
     "TableEntry",
+    "declare_residuals",
     "defjvp",
     "defvjp",
     "normalize_call",
@@ -71,6 +72,22 @@ class TableEntry:
 
 
 _TABLE: dict[Any, TableEntry] = {}
+# What each pullback reads: its data positions (``len(args)`` for ``y``) and whether it needs
+# the other arrays' shapes. A pullback not listed here keeps every argument.
+_RESIDUALS: dict[Callable[..., Any], tuple[frozenset[int], bool]] = {}
+
+
+def declare_residuals(
+    vjp: Callable[..., Any], reads: Any = (), shapes: bool = False
+) -> Callable[..., Any]:
+    """Declare what a table pullback reads, so the tape keeps only that; returns ``vjp``.
+
+    ``reads`` are data positions (``len(args)`` standing for the output ``y``); ``shapes``
+    says that it needs the shapes of the other float arrays (kept as
+    :class:`~symrules.engine.broadcasting.ShapeOnly`).
+    """
+    _RESIDUALS[vjp] = (frozenset(reads), shapes)
+    return vjp
 
 
 def _entry(fn: Any, broadcast: bool, keywords: tuple[str, ...], aliases: dict | None):
@@ -212,20 +229,25 @@ def _shapes(x: Any) -> Any:
 def _plan(fn: Any, entry: TableEntry, positions: tuple[int, ...]) -> tuple[list, Any, bool]:
     """For the traced data ``positions`` (1-based) of ``fn``: the pullbacks, what they read.
 
-    A pullback without ``reads`` keeps everything. Cached on the entry: a function is called
-    the same way often.
+    A pullback without declared residuals keeps everything. Cached on the entry: a function
+    is called the same way often.
     """
     plan = entry.plans.get(positions)
     if plan is None:
+        vjps: list[Callable[..., Any]] = []
         for pos in positions:
-            if pos > len(entry.vjps) or entry.vjps[pos - 1] is None:
+            vjp = entry.vjps[pos - 1] if pos <= len(entry.vjps) else None
+            if vjp is None:
                 raise UnsupportedFunctionError(
                     f"{_name(fn)} is not differentiable in its argument {pos - 1}"
                 )
-        vjps = [entry.vjps[pos - 1] for pos in positions]
-        declared = [getattr(vjp, "reads", None) for vjp in vjps]
-        reads = None if None in declared else frozenset().union(*declared)
-        shapes = reads is not None and any(vjp.shapes for vjp in vjps)
+            vjps.append(vjp)
+        declared = [_RESIDUALS.get(vjp) for vjp in vjps]
+        reads: frozenset[int] | None = None
+        shapes = False
+        if all(d is not None for d in declared):
+            reads = frozenset().union(*(d[0] for d in declared if d is not None))
+            shapes = any(d[1] for d in declared if d is not None)
         plan = entry.plans[positions] = (vjps, reads, shapes)
     return plan
 

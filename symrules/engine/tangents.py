@@ -9,7 +9,7 @@ scalars, structural ones, tuples, dicts and the zeros); every sum in the engine 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from ..errors import FieldsError, RuleError
 from .fields import Path, children, field_names
@@ -31,10 +31,12 @@ class _AbstractZero:
 
     _instance: _AbstractZero | None = None
 
-    def __new__(cls) -> _AbstractZero:
-        if cls.__dict__.get("_instance") is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    def __new__(cls) -> Self:
+        instance: Self | None = cls.__dict__.get("_instance")
+        if instance is None:
+            instance = super().__new__(cls)
+            cls._instance = instance
+        return instance
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

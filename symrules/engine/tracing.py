@@ -23,7 +23,7 @@ import itertools
 import operator
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -158,6 +158,19 @@ class Box:
     def __bool__(self) -> bool:
         return bool(self.value)
 
+    # the comparisons (attached below) are elementwise, as for arrays: a Box is unhashable.
+    # typeshed types object.__hash__ as a method, so the documented None needs an ignore.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __neg__(self) -> Any:
+        return bind(np.negative, (self,), _NO_KWARGS)
+
+    def __pos__(self) -> Box:
+        return self
+
+    def __abs__(self) -> Any:
+        return bind(np.absolute, (self,), _NO_KWARGS)
+
     def __len__(self) -> int:
         return len(self.value)
 
@@ -174,7 +187,7 @@ class Box:
     def __getitem__(self, index: Any) -> Any:
         return bind(operator.getitem, (self, index), _NO_KWARGS)
 
-    def reshape(self, *shape: Any, order: str = "C") -> Any:
+    def reshape(self, *shape: Any, order: Literal["A", "C", "F"] = "C") -> Any:
         return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
 
     def transpose(self, *axes: Any) -> Any:
@@ -245,10 +258,6 @@ for _op, _ufunc in [
 for _op, _ufunc in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
                     ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal)]:  # fmt: skip
     setattr(Box, f"__{_op}__", _binary(_ufunc))
-Box.__neg__ = lambda self: bind(np.negative, (self,), _NO_KWARGS)
-Box.__pos__ = lambda self: self
-Box.__abs__ = lambda self: bind(np.absolute, (self,), _NO_KWARGS)
-Box.__hash__ = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -309,7 +318,9 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
     y, vjp = out
     if vjp is None:
         return y
-    return Box(y, trace, Node(tuple([item[2].node for item in top]), vjp))
+    # every Box on a reverse trace carries a node
+    parents = cast("tuple[Node, ...]", tuple([item[2].node for item in top]))
+    return Box(y, trace, Node(parents, vjp))
 
 
 def _unbox_nested(fun: Any, args: tuple, uargs: list, top: list) -> Any:

@@ -105,7 +105,7 @@ def _demo(args: argparse.Namespace) -> int:
     closed = [j, a * j * (c**2 / (4 * b**2) - 1 / (2 * b)), -a * j * c / (2 * b)]
     print(f"2. f(x) = {expr} on (0, inf), adaptive Gauss-Kronrod")
     print("   closed form: dI/da, dI/db, dI/dc = " + ", ".join(f"{g:.15g}" for g in closed))
-    print(compare(Integrand(expr, **params), domain, repeat=args.repeat))
+    print(compare(Integrand(expr, var="x", **params), domain, repeat=args.repeat))
     return 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import timeit
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from ..engine.reverse import value_and_grad
 from ..engine.tangents import cotangent_at, is_zero
 from ..errors import MethodError
 from ..quadrature import DEFAULT_RULE, METHODS, QuadratureRule, integrate
+from ..quadrature.integration import Method
 from .comparison import Comparison
 
 __all__ = ["compare", "field_gradient", "gradient_errors"]
@@ -187,8 +188,8 @@ def _runner(
 ) -> Callable[[], tuple[Any, Any]]:
     """A no-argument function returning ``(value, f_bar)`` by ``method``."""
 
-    def integral(g: Any) -> Any:
-        return integrate(g, domain, rule, method=method)
+    def integral(g: Any) -> Any:  # compare checked ``method`` against METHODS
+        return integrate(g, domain, rule, method=cast(Method, method))
 
     if method == "fd" and fd_step is not None:
 

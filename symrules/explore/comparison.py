@@ -118,6 +118,8 @@ class Comparison:
         (0.0, 0.0)
         """
         against = self.reference if against is None else against
+        if against is None:
+            raise KeyError(f"no reference gradient to compare {method!r} against; pass against=")
         if method not in self.gradients or against not in self.gradients:
             missing = method if method not in self.gradients else against
             why = self.skipped.get(missing, "it was not requested")
@@ -215,8 +217,8 @@ class Comparison:
             w = max(len(n) for n in names)
             lines.append(" " * w + "".join(n.rjust(11) for n in names))
             for m in names:
-                cells = "".join(f"{self.abs_errors[m][n]:11.2e}" for n in names)
-                lines.append(m.ljust(w) + cells)
+                errs = "".join(f"{self.abs_errors[m][n]:11.2e}" for n in names)
+                lines.append(m.ljust(w) + errs)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

@@ -129,7 +129,7 @@ def draw_fd_steps(
         return _png(fig)
 
     errors = []
-    for h in sweep(FD_STEPS, "fd steps"):
+    for h in sweep(FD_STEPS.tolist(), "fd steps"):
         g = field_gradient(f, domain, rule, "fd", fd_step=float(h))
         errors.append(max(gradient_errors(g, reference)[0], FLOOR))
     ax.loglog(FD_STEPS, errors, "o-", ms=3, label="central, order 4")

@@ -38,10 +38,10 @@ _EPS = np.finfo(float).eps
 def _jacobi_kronrod(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Diagonal ``a`` and squared off-diagonal ``b`` of the Legendre Jacobi-Kronrod matrix."""
     length = -(-3 * n // 2) + 1
-    k = np.arange(length)
+    ks = np.arange(length)
     a = np.zeros(2 * n + 1)  # the Legendre recurrence has alpha_k = 0
     b = np.zeros(2 * n + 1)
-    b[:length] = np.where(k == 0, 2.0, k**2 / (4.0 * k**2 - 1.0))
+    b[:length] = np.where(ks == 0, 2.0, ks**2 / (4.0 * ks**2 - 1.0))
     s = np.zeros(n // 2 + 2)
     t = np.zeros(n // 2 + 2)
     t[1] = b[n + 1]

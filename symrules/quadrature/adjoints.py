@@ -36,7 +36,7 @@ from ..engine.tangents import (
     tangent_from_leaves,
 )
 from ..engine.tracing import Box, is_traced, strip
-from ..errors import MethodError
+from ..errors import MethodError, RuleError
 from .adaptive import GaussKronrod
 from .integration import check_values, contract, integral, non_finite, quadrature_nodes
 from .rules import QuadratureRule
@@ -64,7 +64,10 @@ def _wanted(needs: Needs, pos: int, obj: Any) -> list[Path]:
 
 def _symbolic_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
     """The integrand's own rule over all nodes, asked for ``f_bar`` only (never ``x_bar``)."""
-    return rrule(f, x, needs=Needs(paths, False))
+    out = rrule(f, x, needs=Needs(paths, False))
+    if out is None:  # method "symbolic" is only chosen for an f with a registered rule
+        raise RuleError(f"the reverse rule of {type(f).__name__} returned None, not (y, pullback)")
+    return out
 
 
 def _ad_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
@@ -93,7 +96,10 @@ def _push(f: Any, method: str, x: Any, dots: dict[Path, Any]) -> Any:
     if method == "fd":
         return fd.jvp(lambda g: g(x), f, tangent_from_leaves(f, dots))
     if method == "symbolic" and has_frule(f):
-        return frule((tangent_from_leaves(f, dots), ZeroTangent()), f, x)[1]
+        out = frule((tangent_from_leaves(f, dots), ZeroTangent()), f, x)
+        if out is None:  # has_frule(f): only a rule that returns None gets here
+            raise RuleError(f"the forward rule of {type(f).__name__} returned None, not (y, y_dot)")
+        return out[1]
     paths = list(dots)
 
     def at_fields(*values: Any) -> Any:
@@ -159,8 +165,11 @@ def _jumps(f: Any, points: tuple[Any, ...], which: list[int]) -> dict[int, Any]:
 # rules
 
 
-def _adjoint(rule: QuadratureRule) -> str:
-    return rule.adjoint if isinstance(rule, GaussKronrod) else "discrete"
+def _continuous_rule(rule: QuadratureRule) -> GaussKronrod | None:
+    """``rule`` if it differentiates by the continuous adjoint, else ``None`` (discrete)."""
+    if isinstance(rule, GaussKronrod) and rule.adjoint == "continuous":
+        return rule
+    return None
 
 
 @register_rrule(integral)
@@ -174,7 +183,8 @@ def integral_rrule(
     """
     f_paths = _wanted(needs, 1, f)
     which = [k for (k,) in _wanted(needs, 4, points) if np.isfinite(strip(points[k]))]
-    continuous = bool(f_paths) and _adjoint(rule) == "continuous"
+    adaptive = _continuous_rule(rule) if f_paths else None
+    continuous = adaptive is not None
     if continuous:
         _first_order(f, points, "the continuous adjoint")
     if f_paths and method == "fd":
@@ -197,8 +207,8 @@ def integral_rrule(
         elif f_pullback is not None:  # a plain y_bar scales the few field cotangents instead
             f_bar = y_bar * f_pullback(w)[0]
         else:
-            per_leaf = _continuous(f, rule, method, points, f_paths) if continuous \
-                else _fd_f_bar(f, x, w, f_paths)  # fmt: skip
+            per_leaf = _continuous(f, adaptive, method, points, f_paths) \
+                if adaptive is not None else _fd_f_bar(f, x, w, f_paths)  # fmt: skip
             f_bar = tangent_from_leaves(f, {p: y_bar * v for p, v in per_leaf.items()})
         points_bar: Any = SkippedTangent()
         if which:
@@ -225,10 +235,11 @@ def integral_frule(
     x, w = quadrature_nodes(f, rule, points)
     y = contract(w, f(x), x)
     y_dot: Any = 0.0 * y
-    if field_dots and _adjoint(rule) == "continuous":
+    adaptive = _continuous_rule(rule) if field_dots else None
+    if adaptive is not None:
         _first_order(f, points, "the continuous adjoint")
         y_dot = y_dot + sum(
-            rule.integrate_adaptive(lambda t: _push(f, method, t, field_dots), a, b).value
+            adaptive.integrate_adaptive(lambda t: _push(f, method, t, field_dots), a, b).value
             for a, b in pairwise(points)
         )
     elif field_dots:

@@ -14,9 +14,10 @@ ends) and weights summing to one; :func:`~symrules.quadrature.transforms.transfo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -92,10 +93,10 @@ def _check_count(rule: str, name: str, value: Any, minimum: int) -> None:
         raise QuadratureInputError(f"{rule}: {name} must be at least {minimum}, got {value}")
 
 
-def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    for array in arrays:
+def _frozen(t: np.ndarray, tc: np.ndarray, w: np.ndarray) -> Reference:
+    for array in (t, tc, w):
         array.setflags(write=False)
-    return arrays
+    return t, tc, w
 
 
 @lru_cache(maxsize=64)
@@ -339,7 +340,10 @@ class Composite(QuadratureRule):
             _check_count(where, "panels", self.panels, 1)
             object.__setattr__(self, "panels", int(self.panels))
             return
-        breaks = tuple(float(p) for p in self.panels)
+        try:  # anything else must be breakpoints
+            breaks = tuple(float(p) for p in cast("Iterable[Any]", self.panels))
+        except (TypeError, ValueError):
+            breaks = ()
         if len(breaks) < 2 or breaks[0] != 0.0 or breaks[-1] != 1.0 or np.any(np.diff(breaks) <= 0):
             raise QuadratureInputError(
                 f"{where}: panels must be a count or increasing breakpoints from 0.0 to 1.0"

@@ -302,6 +302,7 @@ def symbolic_rule(expr: Any, wrt: str | tuple[str, ...], var: str = "x",
         out = tuple(bars[order.index(n)] for n in names)
         return out[0] if isinstance(wrt, str) else out
 
-    symbolic_pullback.__signature__ = signature
+    # inspect.signature reads this; typeshed does not declare it on functions
+    symbolic_pullback.__signature__ = signature  # type: ignore[attr-defined]
     symbolic_pullback.__doc__ = f"Generated pullback of {rules.expr} with respect to {names}."
     return symbolic_pullback

@@ -509,3 +509,9 @@ def test_adaptive_rejects_bad_integrand_values_naming_the_node():
 def test_catalogue_ids_are_unique():
     ids = [p.id for p in CATALOGUE]
     assert len(ids) == len(set(ids)) and all(isinstance(p, Problem) for p in CATALOGUE)
+
+
+@pytest.mark.parametrize("panels", [True, "ab", None, (0.0, 1.5), (0.0, 0.6, 0.4, 1.0)])
+def test_composite_refuses_panels_that_are_no_count_or_breakpoints(panels):
+    with pytest.raises(QuadratureInputError, match="panels must be a count or increasing"):
+        Composite(GaussLegendre(2), panels=panels)
