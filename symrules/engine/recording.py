@@ -89,11 +89,9 @@ def _data_positions(fun: Any, entry: Any, nargs: int, top: list) -> None:
 
 def _normalized(fun: Any, entry: Any, uargs: list, kwargs: dict, top: list):
     """The call in the table's form (data positional); the traced values must be data."""
-    if len(uargs) > entry.ndata:
-        data, kwargs = normalize_call(fun, entry, tuple(uargs), kwargs)
-        uargs = list(data)
-    _data_positions(fun, entry, len(uargs), top)
-    return uargs, kwargs
+    data, kwargs = normalize_call(fun, entry, tuple(uargs), kwargs)
+    _data_positions(fun, entry, len(data), top)
+    return list(data), kwargs
 
 
 def _needs(top: list, nargs: int) -> Needs:
@@ -119,12 +117,16 @@ def reverse_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list, ne
     """
     entry = table_entry(fun)
     if entry is not None and entry.vjps:
-        uargs, kwargs = _normalized(fun, entry, uargs, kwargs, top)
+        if len(uargs) > entry.ndata:
+            uargs, kwargs = _normalized(fun, entry, uargs, kwargs, top)
         y = fun(*uargs, **kwargs)
-        if not (type(y) is np.ndarray and y.dtype.kind == "f") and not _check_output(fun, y):
+        kind = type(y)  # the common float results first: the checks below cost a microsecond
+        if not (kind is np.float64 or (kind is np.ndarray and y.dtype.kind == "f")) and (
+            not _check_output(fun, y)
+        ):
             return y, None
         if not nested:
-            return y, table_pullback(fun, entry, y, uargs, kwargs, tuple(p for p, _, _ in top))
+            return y, table_pullback(fun, entry, y, uargs, kwargs, tuple([p for p, _, _ in top]))
         positions = tuple(sorted({pos for pos, _, _ in top}))
         return y, _at_paths(table_pullback(fun, entry, y, uargs, kwargs, positions), top)
     found = find_rrule(fun)
@@ -203,7 +205,8 @@ def forward_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list):
         dots_by_pos.setdefault(pos, {})[path] = b.tangent
     entry = table_entry(fun)
     if entry is not None and entry.jvps:
-        uargs, kwargs = _normalized(fun, entry, uargs, kwargs, top)
+        if len(uargs) > entry.ndata:
+            uargs, kwargs = _normalized(fun, entry, uargs, kwargs, top)
         dots: list[Any] = [ZeroTangent()] * len(uargs)
         for pos, sub in dots_by_pos.items():
             dots[pos - 1] = sub[()] if () in sub else _filled_tangent(uargs[pos - 1], sub)

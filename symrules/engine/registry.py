@@ -22,6 +22,7 @@ from .table import normalize_call, table_entry, table_pullback, table_pushforwar
 from .tangents import NoTangent, SkippedTangent, ZeroTangent, is_zero, tangent_from_leaves
 
 __all__ = [
+    "NON_DIFFERENTIABLE",
     "call_frule",
     "call_rrule",
     "find_frule",
@@ -40,19 +41,20 @@ _RRULES: dict[Any, Callable[..., Any]] = {}
 _FRULES: dict[Any, Callable[..., Any]] = {}
 
 
-_NON_DIFFERENTIABLE: set[Any] = set()
+#: The functions marked as having no derivative (the engine's dispatch reads it directly).
+NON_DIFFERENTIABLE: set[Any] = set()
 _TAKES_NEEDS: set[Callable[..., Any]] = set()  # rules that declare a ``needs`` keyword
 
 
 def mark_non_differentiable(fn: Any) -> None:
     """Record that the numpy function ``fn`` has no derivative (it is computed on values)."""
-    _NON_DIFFERENTIABLE.add(fn)
+    NON_DIFFERENTIABLE.add(fn)
 
 
 def is_non_differentiable(fn: Any) -> bool:
     """Whether ``fn`` was marked as having no derivative."""
     try:
-        return fn in _NON_DIFFERENTIABLE
+        return fn in NON_DIFFERENTIABLE
     except TypeError:  # unhashable callables
         return False
 

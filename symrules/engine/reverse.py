@@ -39,12 +39,16 @@ def _backward(seeds: list[tuple[Node, Any]], inputs: Sequence[Node]) -> list[Any
     Nodes are visited newest first (a max-heap on creation number), which visits every
     consumer of a value before the value itself; each node's cotangent is complete then.
     """
-    cotangents: dict[Node, Any] = {}
-    for node, y_bar in seeds:
-        present = node in cotangents
-        cotangents[node] = accumulate(cotangents[node], y_bar) if present else y_bar
-    heap = [(-node.seq, node) for node in cotangents]
-    heapq.heapify(heap)
+    if len(seeds) == 1:  # one output: the common case, spelled out for speed
+        cotangents = dict(seeds)
+        heap = [(-seeds[0][0].seq, seeds[0][0])]
+    else:
+        cotangents = {}
+        for node, y_bar in seeds:
+            present = node in cotangents
+            cotangents[node] = accumulate(cotangents[node], y_bar) if present else y_bar
+        heap = [(-node.seq, node) for node in cotangents]
+        heapq.heapify(heap)
     done: dict[Node, Any] = {}
     while heap:
         node = heapq.heappop(heap)[1]
@@ -89,7 +93,8 @@ def _box_input(trace: Trace, x: Any, name: str, paths: frozenset[Path] | None = 
 
 
 def _refuse_complex(x: Any, name: str) -> None:
-    if isinstance(x, complex) or np.iscomplexobj(strip(x)):
+    x = strip(x)
+    if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "f") == "c":
         raise InputError(f"{name} is complex; symrules differentiates real inputs")
 
 
@@ -113,6 +118,12 @@ def _is_box(x: Any) -> bool:
 
 def _seeds(y: Any, y_bar: Any, outputs: list[tuple[Path, Node]]) -> list[tuple[Node, Any]]:
     """Each traced output's cotangent, read from ``y_bar`` at its path and checked."""
+    if len(outputs) == 1 and not outputs[0][0]:  # one output: the common case
+        if shape_of(y_bar) != shape_of(y):
+            raise InputError(
+                f"the output cotangent has shape {shape_of(y_bar)}, the output {shape_of(y)}"
+            )
+        return [] if is_zero(y_bar) else [(outputs[0][1], y_bar)]
     seeds = []
     for path, node in outputs:
         ct = cotangent_at(y_bar, path) if path else y_bar

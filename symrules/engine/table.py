@@ -64,11 +64,8 @@ class TableEntry:
     aliases: dict[str, str] = field(default_factory=dict)
     plans: dict[tuple[int, ...], Any] = field(default_factory=dict, repr=False)
     signature: inspect.Signature | None = field(default=None, repr=False)
+    ndata: int = 0  # how many leading arguments are data (have a derivative slot)
 
-    @property
-    def ndata(self) -> int:
-        """How many leading arguments are data (have a derivative slot)."""
-        return max(len(self.vjps), len(self.jvps))
 
 
 _TABLE: dict[Any, TableEntry] = {}
@@ -115,7 +112,8 @@ def defvjp(
     >>> table_entry(np.sum).keywords >= {"axis", "keepdims"}
     True
     """
-    _entry(fn, broadcast, keywords, aliases).vjps = vjps
+    entry = _entry(fn, broadcast, keywords, aliases)
+    entry.vjps, entry.ndata = vjps, max(len(vjps), len(entry.jvps))
 
 
 def defjvp(
@@ -126,7 +124,8 @@ def defjvp(
     aliases: dict[str, str] | None = None,
 ) -> None:
     """Table entry: one Jacobian-vector product per data argument of ``fn`` (``None``: none)."""
-    _entry(fn, broadcast, keywords, aliases).jvps = jvps
+    entry = _entry(fn, broadcast, keywords, aliases)
+    entry.jvps, entry.ndata = jvps, max(len(entry.vjps), len(jvps))
 
 
 def table_entry(fn: Any) -> TableEntry | None:
@@ -298,7 +297,6 @@ def table_pullback(
             return [sum_to(vjp(y_bar, y, *args, **kwargs), shape)
                     for vjp, shape in zip(vjps, sizes, strict=True)]  # fmt: skip
 
-    table_vjp.__qualname__ = f"{getattr(fn, '__name__', 'table')}_pullback"
     return table_vjp
 
 

@@ -23,7 +23,7 @@ import itertools
 import operator
 import types
 from collections.abc import Callable
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from ..errors import TracingError, UnsupportedFunctionError
 from .broadcasting import shape_of
 from .fields import Path, leaves, replace_leaves
 from .recording import forward_rule, name_of, reverse_rule
-from .registry import is_non_differentiable
+from .registry import NON_DIFFERENTIABLE
 from .table import normalize_call, table_entry
 
 __all__ = ["Box", "Node", "Trace", "bind", "is_traced", "strip"]
@@ -60,7 +60,7 @@ class Node:
 
     __slots__ = ("parents", "seq", "vjp")
 
-    def __init__(self, parents: tuple[Node, ...] = (), vjp: Callable[[Any], list] | None = None):
+    def __init__(self, parents: tuple[Any, ...] = (), vjp: Callable[[Any], list] | None = None):
         self.parents = parents
         self.vjp = vjp
         self.seq = next(_node_numbers)
@@ -293,8 +293,11 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
             found.extend((i, path, b) for path, b in leaves(arg, _is_box))
     if not found:
         return fun(*args, **kwargs)
-    if is_non_differentiable(fun):
-        return fun(*map(strip, args), **kwargs)
+    try:
+        if fun in NON_DIFFERENTIABLE:
+            return fun(*map(strip, args), **kwargs)
+    except TypeError:  # unhashable callables
+        pass
     trace = found[0][2].trace
     for item in found:
         if item[2].trace.level > trace.level:
@@ -318,9 +321,7 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
     y, vjp = out
     if vjp is None:
         return y
-    # every Box on a reverse trace carries a node
-    parents = cast("tuple[Node, ...]", tuple([item[2].node for item in top]))
-    return Box(y, trace, Node(parents, vjp))
+    return Box(y, trace, Node(tuple([item[2].node for item in top]), vjp))
 
 
 def _unbox_nested(fun: Any, args: tuple, uargs: list, top: list) -> Any:
