@@ -63,6 +63,17 @@ class Needs:
     def __init__(self, *wanted: bool | Iterable[Any]) -> None:
         self._wanted: tuple[Want, ...] = tuple(_want(w) for w in wanted)
 
+    @classmethod
+    def of_paths(cls, wanted: list[Any]) -> Needs:
+        """From entries that are ``True``, ``False`` or sets of path tuples, unchecked.
+
+        The engine's constructor, called once per rule call: it skips the conversions of
+        ``Needs(...)``.
+        """
+        out = object.__new__(cls)
+        out._wanted = tuple(w if type(w) is bool else frozenset(w) or False for w in wanted)
+        return out
+
     def __getitem__(self, pos: int) -> bool:
         """Whether any cotangent is needed at position ``pos`` (0 is ``f``)."""
         return pos >= len(self._wanted) or self._wanted[pos] is not False

@@ -76,7 +76,8 @@ def _box_input(trace: Trace, x: Any, name: str, paths: frozenset[Path] | None = 
         return Box(x, trace, node), [((), node)]
     found = [(p, leaf) for p, leaf in leaves(x) if paths is None or p in paths]
     for p, leaf in found:
-        _refuse_complex(leaf, path_name(p, name))
+        if _is_complex(leaf):
+            _refuse_complex(leaf, path_name(p, name))
     if not found:
         if isinstance(x, int | np.integer) or (isinstance(x, np.ndarray) and x.dtype.kind in "iub"):
             raise InputError(
@@ -92,9 +93,13 @@ def _box_input(trace: Trace, x: Any, name: str, paths: frozenset[Path] | None = 
     return boxed, nodes
 
 
-def _refuse_complex(x: Any, name: str) -> None:
+def _is_complex(x: Any) -> bool:
     x = strip(x)
-    if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "f") == "c":
+    return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "f") == "c"
+
+
+def _refuse_complex(x: Any, name: str) -> None:
+    if _is_complex(x):
         raise InputError(f"{name} is complex; symrules differentiates real inputs")
 
 
@@ -245,12 +250,12 @@ def value_and_grad(
             return fun(*full, **kwargs)
 
         y, pullback = vjp(partial_fun, *(args[k] for k in nums))
-        if isinstance(y, tuple | list | dict):
-            raise InputError(
-                f"grad needs a real scalar output; {getattr(fun, '__name__', 'fun')} returned "
-                f"a {type(y).__name__} of {len(y)} items: use vjp or jacobian"
-            )
         if shape_of(y) != () or not is_differentiable(y) or np.iscomplexobj(strip(y)):
+            if isinstance(y, tuple | list | dict):
+                raise InputError(
+                    f"grad needs a real scalar output; {getattr(fun, '__name__', 'fun')} "
+                    f"returned a {type(y).__name__} of {len(y)} items: use vjp or jacobian"
+                )
             raise InputError(
                 f"grad needs a real scalar output; {getattr(fun, '__name__', 'fun')} returned "
                 f"{type(strip(y)).__name__} of shape {shape_of(y)}: use vjp or jacobian"

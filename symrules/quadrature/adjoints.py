@@ -59,12 +59,14 @@ def _wanted(needs: Needs, pos: int, obj: Any) -> list[Path]:
     if not needs[pos]:
         return []
     paths = needs.paths(pos)
-    return [path for path, _ in leaves(obj) if paths is None or path in paths]
+    if paths is not None:  # the engine names exactly the traced leaves
+        return sorted(paths, key=repr)
+    return [path for path, _ in leaves(obj)]
 
 
 def _symbolic_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
     """The integrand's own rule over all nodes, asked for ``f_bar`` only (never ``x_bar``)."""
-    out = rrule(f, x, needs=Needs(paths, False))
+    out = rrule(f, x, needs=Needs.of_paths([paths, False]))
     if out is None:  # method "symbolic" is only chosen for an f with a registered rule
         raise RuleError(f"the reverse rule of {type(f).__name__} returned None, not (y, pullback)")
     return out
@@ -72,7 +74,7 @@ def _symbolic_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[A
 
 def _ad_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
     """One tape of ``f`` over all nodes: ``f_bar`` over the fields wanted, nothing for ``x``."""
-    fx, pullback = rrule_via_ad(f, x, needs=Needs(paths, False))
+    fx, pullback = rrule_via_ad(f, x, needs=Needs.of_paths([paths, False]))
 
     def at_nodes_pullback(fx_bar: Any) -> tuple:
         return (pullback(fx_bar)[0],)
