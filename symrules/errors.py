@@ -110,8 +110,9 @@ class UndeclaredSymbolError(SymbolicError):
     """An expression uses a symbol that is neither the variable nor a parameter."""
 
 
-class ParameterNameError(SymbolicError):
-    """A parameter name is unusable: the variable's name, a reserved name, a bad identifier."""
+class ParameterNameError(SymbolicError, InputError):
+    """A variable or parameter name is unusable: not a string, not an identifier, a keyword, a
+    function's name, or equal to another name (also after Unicode NFKC normalization)."""
 
 
 class ParameterValueError(SymbolicError):

@@ -299,7 +299,7 @@ def fields(f: Any) -> dict[Any, Any]:
     return out
 
 
-def with_fields(f: Any, **new_fields: Any) -> Any:
+def with_fields(f: Any, /, **new_fields: Any) -> Any:
     """A copy of ``f`` whose named fields hold new values; ``f`` itself is not changed.
 
     Examples

@@ -174,7 +174,7 @@ class Tangent:
 
     __slots__ = ("fields", "primal")
 
-    def __init__(self, primal: Any, **fields: Any) -> None:
+    def __init__(self, primal: Any, /, **fields: Any) -> None:
         names = field_names(primal)
         unknown = [k for k in fields if k not in names]
         if unknown:

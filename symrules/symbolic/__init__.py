@@ -1,7 +1,9 @@
 """Symbolic rules: SymPy-derived partials generated into vectorized numpy rules.
 
-The pipeline, one module a step, imported in this order: :mod:`~symrules.symbolic.parse`
-(declared symbols; a string parsed safely, never evaluated), :mod:`~symrules.symbolic.derive`
+The pipeline, one module a step, imported in this order:
+:mod:`~symrules.symbolic.declaration` (the symbols and their checked, mangled names),
+:mod:`~symrules.symbolic.parse` (a string read safely, never evaluated; SymPy input checked),
+:mod:`~symrules.symbolic.derive`
 (partials and their shared subexpressions), :mod:`~symrules.symbolic.printer` (one expression
 to numpy source), :mod:`~symrules.symbolic.codegen` (the module of rules around it),
 :mod:`~symrules.symbolic.loader` (compiled once, cached, shown in tracebacks), then

@@ -14,7 +14,9 @@ subexpressions shared by the primal and all partials (``sympy.cse``) computed on
 the ones only partials need are computed inside the pullback, and the ones only ``x_bar``
 needs only when it is asked for. The pullback takes the cotangent ``y_bar`` of the whole node
 array and contracts it: one number per scalar parameter, one vector per array parameter, plus
-``x_bar`` per node.
+``x_bar`` per node. Every declared name appears mangled (:meth:`Declaration.identifier`:
+``a`` as ``a_``, its cotangent as ``a_bar_``), so no user name can collide with the code's own
+names (``y``, ``y_bar``, ``np``, ``pullback``, the shared ``t0, t1, ...``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from typing import Any
 import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
+from .declaration import Declaration
 from .derive import Derivation, shared_subexpressions
-from .parse import Declaration
 from .printer import NumpySourcePrinter, print_numpy
 
 __all__ = ["generate_source"]
@@ -126,26 +128,26 @@ def generate_source(derivation: Derivation) -> str:
     >>> from symrules.symbolic.derive import derive
     >>> src = generate_source(derive("a*x + b", "x", {"a": None, "b": None}))
     >>> print(src.split("def rrule")[1].split("return y, pullback")[0].strip())
-    (x, a, b):
+    (x_, a_, b_):
         \"\"\"Value of f(x; a, b) and its pullback, contracted over the nodes.\"\"\"
-        y = a*x + b
+        y = a_*x_ + b_
     <BLANKLINE>
         def pullback(y_bar, need_x_bar=True):
             \"\"\"(a_bar, b_bar, x_bar) for the cotangent y_bar of the values.\"\"\"
-            a_bar = np.vdot(y_bar, x)
-            b_bar = np.sum(y_bar)
-            x_bar = None
+            a_bar_ = np.vdot(y_bar, x_)
+            b_bar_ = np.sum(y_bar)
+            x_bar_ = None
             if need_x_bar:
-                x_bar = y_bar*a
-            return a_bar, b_bar, x_bar
+                x_bar_ = y_bar*a_
+            return a_bar_, b_bar_, x_bar_
     """
     d = derivation.declaration
     printer = NumpySourcePrinter(d)
     code = _Printing(printer, d)
-    replacements, reduced = shared_subexpressions(derivation, _prefix(d))
+    replacements, reduced = shared_subexpressions(derivation, "t")
     plan = _Plan(replacements, reduced, d.x)
     flat = derivation.flat()
-    args = ", ".join([d.var, *d.names])
+    args = ", ".join(d.identifier(n) for n in (d.var, *d.names))
     shown = str(derivation.expr.xreplace(_display_symbols(d)))
     title = f"{_signature(d)} = {shown}"
     doc_title = f"{_signature(d)} = {_short(shown)}"
@@ -188,11 +190,11 @@ class _Printing:
             return print_numpy(expr, self.declaration)
 
 
-def _shaped(code: _Printing, plan: _Plan, expr: sp.Expr, var: str) -> str:
+def _shaped(code: _Printing, plan: _Plan, expr: sp.Expr, d: Declaration) -> str:
     """Source of ``expr`` with the shape of the node array even when it does not use x."""
     if plan.depends_on_x(expr):
         return code(expr)
-    return f"np.zeros(np.shape({var})) + {_paren(code(expr))}"
+    return f"np.zeros(np.shape({d.identifier(d.var)})) + {_paren(code(expr))}"
 
 
 def _paren(src: str) -> str:
@@ -208,20 +210,14 @@ def _write_primal(w: _Writer, code: _Printing, derivation: Derivation, args: str
     w.line(4, f'"""{doc_title}."""')
     for sym, expr in replacements:
         w.assign(4, sym.name, code(expr))
-    w.assign(4, "y", _shaped(code, plan, reduced, derivation.declaration.var))
+    w.assign(4, "y", _shaped(code, plan, reduced, derivation.declaration))
     w.line(4, "return y")
 
 
 def _fresh(derivation: Derivation) -> Any:
-    return sp.numbered_symbols(_prefix(derivation.declaration), real=True)
-
-
-def _prefix(declaration: Declaration) -> str:
-    """``t``, or ``_t``, ``__t``... if a declared name looks like ``t<digits>``."""
-    prefix = "t"
-    while any(n[len(prefix):].isdigit() for n in declaration.by_name() if n.startswith(prefix)):
-        prefix = "_" + prefix
-    return prefix
+    # never a declared symbol: sympy.cse skips symbols the expressions already hold, and a
+    # declared name prints mangled anyway
+    return sp.numbered_symbols("t", real=True)
 
 
 def _times(name: str, factor: sp.Expr, code: _Printing) -> str:
@@ -249,7 +245,7 @@ def _write_rrule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str
     w.line(4, f'"""Value of {_signature(d)} and its pullback, contracted over the nodes."""')
     for sym in forward:
         w.assign(4, sym.name, code(plan.replacements[plan.order[sym]][1]))
-    w.assign(4, "y", _shaped(code, plan, plan.reduced[0], d.var))
+    w.assign(4, "y", _shaped(code, plan, plan.reduced[0], d))
     w.line(0)
     w.line(4, "def pullback(y_bar, need_x_bar=True):")
     _write_cotangents(w, 8, code, plan, flat, d, forward)
@@ -275,23 +271,25 @@ def _write_cotangents(w: _Writer, indent: int, code: _Printing, plan: _Plan, fla
     x_part = by_name[var][0]
     for_params = [s for s in plan.needed(param_parts) if s not in computed]
     for_x = [s for s in plan.needed([x_part]) if s not in computed and s not in for_params]
-    bars = ", ".join(f"{n}_bar" for n in (*names, var))
-    w.line(indent, f'"""({bars}) for the cotangent y_bar of the values."""')
+    shown = ", ".join(f"{n}_bar" for n in (*names, var))
+    bars = ", ".join(f"{d.identifier(n)}bar_" for n in (*names, var))
+    w.line(indent, f'"""({shown}) for the cotangent y_bar of the values."""')
     for sym in for_params:
         w.assign(indent, sym.name, code(plan.replacements[plan.order[sym]][1]))
     for name in names:
         sums = [_contraction(code, plan, p) for p in by_name[name]]
         if not isinstance(d.symbols(name), tuple):
-            w.assign(indent, f"{name}_bar", sums[0])
+            w.assign(indent, f"{d.identifier(name)}bar_", sums[0])
         else:
-            w.line(indent, f"{name}_bar = np.array([")
+            w.line(indent, f"{d.identifier(name)}bar_ = np.array([")
             w.lines.extend(f"{' ' * (indent + 4)}{s}," for s in sums)
             w.line(indent, "])")
-    w.line(indent, f"{var}_bar = None")
+    x_bar = f"{d.identifier(var)}bar_"
+    w.line(indent, f"{x_bar} = None")
     w.line(indent, "if need_x_bar:")
     for sym in for_x:
         w.assign(indent + 4, sym.name, code(plan.replacements[plan.order[sym]][1]))
-    w.assign(indent + 4, f"{var}_bar", _times("y_bar", x_part, code))
+    w.assign(indent + 4, x_bar, _times("y_bar", x_part, code))
     w.line(indent, f"return {bars}")
 
 
@@ -299,13 +297,13 @@ def _write_frule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str
                  d: Declaration) -> None:  # fmt: skip
     var, names = d.var, d.names
     y_expr, parts = plan.reduced[0], plan.reduced[1:]
-    dots = ", ".join(f"{n}_dot" for n in (var, *names))
+    dots = ", ".join(f"{d.identifier(n)}dot_" for n in (var, *names))
     forward = plan.needed([y_expr])
     w.line(0, f"def frule({args}, {dots}):")
     w.line(4, f'"""Value of {_signature(d)} and its tangent; a dot of None is zero."""')
     for sym in forward:
         w.assign(4, sym.name, code(plan.replacements[plan.order[sym]][1]))
-    w.assign(4, "y", _shaped(code, plan, y_expr, var))
+    w.assign(4, "y", _shaped(code, plan, y_expr, d))
     w.line(4, "y_dot = np.zeros(np.shape(y))")
     groups: dict[str, list[tuple[int | None, sp.Expr]]] = {}
     for (name, k, _), part in zip(flat, parts, strict=True):
@@ -314,12 +312,13 @@ def _write_frule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str
         terms = [(k, p) for k, p in groups[name] if p != 0]
         if not terms:
             continue
-        w.line(4, f"if {name}_dot is not None:")
+        dot = f"{d.identifier(name)}dot_"
+        w.line(4, f"if {dot} is not None:")
         for sym in plan.needed([p for _, p in terms]):
             if sym not in forward:
                 w.assign(8, sym.name, code(plan.replacements[plan.order[sym]][1]))
         rhs = " + ".join(
-            _times(f"{name}_dot{'' if k is None else f'[{k}]'}", p, code) for k, p in terms
+            _times(f"{dot}{'' if k is None else f'[{k}]'}", p, code) for k, p in terms
         )
         w.assign(8, "y_dot", f"y_dot + {_paren(rhs) if len(terms) > 1 else rhs}")
     w.line(4, "return y, y_dot")

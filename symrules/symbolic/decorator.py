@@ -19,8 +19,8 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ParameterValueError, SymbolicError
+from .declaration import Declaration
 from .integrand import Integrand, parameter_value
-from .parse import Declaration
 
 __all__ = ["integrand"]
 
@@ -175,6 +175,13 @@ def integrand(
             ) from None
         if isinstance(expr, np.ndarray) and expr.shape == ():
             expr = expr.item()
+        if isinstance(expr, int | float) and not isinstance(expr, bool):
+            expr = sp.Integer(expr) if isinstance(expr, int) else sp.Float(expr)  # a constant
+        if not isinstance(expr, sp.Basic):
+            raise SymbolicError(
+                f"{f.__qualname__} returned {type(expr).__name__} on SymPy symbols, not an "
+                "expression; write it with arithmetic and numpy/math functions"
+            )
         return Integrand(expr, var=variable, **values)
 
     return decorate(fn) if fn is not None else decorate

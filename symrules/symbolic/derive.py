@@ -14,7 +14,8 @@ from typing import Any
 import sympy as sp
 
 from ..errors import ExpressionTooLargeError
-from .parse import Declaration, as_expression, free_names
+from .declaration import Declaration
+from .parse import as_expression, free_names
 
 __all__ = ["Derivation", "derive", "shared_subexpressions"]
 

@@ -29,15 +29,20 @@ from ..engine.primitives import primitive
 from ..engine.registry import register_frule, register_rrule
 from ..engine.tangents import SkippedTangent, Tangent, is_zero
 from ..engine.tracing import Box, is_traced
-from ..errors import ParameterValueError, SymbolicError
+from ..errors import InputError, ParameterNameError, ParameterValueError, SymbolicError
+from .declaration import Declaration
 from .loader import GeneratedRules, generated_rules
-from .parse import Declaration, free_names
+from .parse import free_names
 
 __all__ = ["Integrand", "parameter_value", "symbolic_rule"]
 
 
 def parameter_value(name: str, value: Any) -> tuple[int | None, Any]:
-    """``(size, value)``: ``None`` and a float for a scalar, the length and a float array."""
+    """``(size, value)``: ``None`` and an ``np.float64`` for a scalar, the length and an array.
+
+    Scalars are numpy floats, never Python floats: generated code then follows numpy's
+    semantics (``inf`` and a warning for ``0.0**-0.5``, not ``ZeroDivisionError``).
+    """
     if isinstance(value, Box):
         shape = tuple(value.shape)
     elif is_traced(value):
@@ -55,7 +60,7 @@ def parameter_value(name: str, value: Any) -> tuple[int | None, Any]:
                 f"parameter {name!r} must be a real number or 1-D array, got dtype {value.dtype}"
             )
         shape = value.shape
-        value = float(value) if value.ndim == 0 else value.astype(float)
+        value = np.float64(value) if value.ndim == 0 else value.astype(float)
     if len(shape) > 1:
         raise ParameterValueError(
             f"parameter {name!r} has shape {shape}; parameters are scalars or 1-D arrays"
@@ -72,7 +77,7 @@ class Integrand:
     expr : str or sympy.Expr
         The expression. A string is parsed safely (no ``eval``): numbers, the variable and
         parameter names, ``+ - * / **``, the functions of
-        :data:`~symrules.symbolic.parse.FUNCTIONS`, ``pi``, ``E``, and ``c[k]`` for an
+        :data:`~symrules.symbolic.declaration.FUNCTIONS`, ``pi``, ``E``, and ``c[k]`` for an
         array parameter ``c``. A SymPy expression may use ``IndexedBase("c")[k]``.
     var : str
         Name of the variable (the node array the quadrature evaluates ``f`` on).
@@ -110,14 +115,21 @@ class Integrand:
     symbolic_rule : the generated pullback alone.
     """
 
-    def __init__(self, expr: Any, var: str = "x", **params: Any) -> None:
-        sizes, values = {}, {}
+    def __init__(self, expr: Any, /, var: str = "x", **params: Any) -> None:
+        if not isinstance(var, str):
+            raise ParameterNameError(
+                f"var must be a string naming the variable, got {type(var).__name__} "
+                f"{repr(var)[:40]}; a parameter cannot be named 'var' (the keyword names the "
+                "variable): rename it"
+            )
+        sizes, values = [], []
         for name, value in params.items():
-            sizes[name], values[name] = parameter_value(name, value)
-        self._rules: GeneratedRules = generated_rules(
-            expr, Declaration(var, tuple(sizes.items()))
-        )
-        self._params = values
+            size, value = parameter_value(name, value)
+            sizes.append((name, size))
+            values.append(value)
+        self._rules: GeneratedRules = generated_rules(expr, Declaration(var, tuple(sizes)))
+        # by the declared names: Unicode NFKC form, as in expressions
+        self._params = dict(zip(self._rules.declaration.names, values, strict=True))
 
     # fields
     def __symrules_fields__(self) -> dict[str, Any]:
@@ -126,7 +138,7 @@ class Integrand:
     def __symrules_replace__(self, new_fields: dict[str, Any]) -> Integrand:
         new = object.__new__(Integrand)
         new._rules = self._rules
-        new._params = {**self._params, **new_fields}
+        new._params = {**self._params, **{k: _numpy_scalar(v) for k, v in new_fields.items()}}
         return new
 
     # evaluation
@@ -171,14 +183,32 @@ class Integrand:
         return r"$\displaystyle \begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
 
 
+def _numpy_scalar(value: Any) -> Any:
+    """A Python float as ``np.float64``: generated code follows numpy's semantics (``0.0**-0.5``
+    is ``inf`` with a warning, not a ``ZeroDivisionError``)."""
+    return np.float64(value) if type(value) is float or type(value) is int else value
+
+
 def _nodes(x: Any) -> Any:
-    return np.asarray(x, dtype=float) if isinstance(x, list | tuple) else x
+    """The nodes as a float array (or a traced one); anything else is refused by name."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        return x
+    if getattr(type(x), "_symrules_traced", False):
+        return x
+    try:
+        nodes = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"an Integrand is called on real numbers (an array of nodes), got "
+            f"{type(x).__name__} {repr(x)[:40]}"
+        ) from None
+    return nodes
 
 
 def _show(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"array(<{value.size}>)" if value.size > 6 else repr(value.tolist())
-    return repr(value)
+    return repr(float(value)) if isinstance(value, np.floating) else repr(value)
 
 
 def _latex_part(part: Any) -> str:
@@ -247,7 +277,7 @@ def integrand_frule(dots: tuple[Any, Any], f: Integrand, x: Any) -> tuple[Any, A
     return f._rules.frule(_nodes(x), *f._params.values(), x_dot, *param_dots)
 
 
-def symbolic_rule(expr: Any, wrt: str | tuple[str, ...], var: str = "x",
+def symbolic_rule(expr: Any, /, wrt: str | tuple[str, ...], var: str = "x",
                   **params: Any) -> Callable[..., Any]:  # fmt: skip
     """The generated pullback of ``expr`` as a standalone function.
 
@@ -280,10 +310,16 @@ def symbolic_rule(expr: Any, wrt: str | tuple[str, ...], var: str = "x",
     >>> bool(np.isclose(a_bar, np.sin(0.5))), bool(np.allclose(x_bar, 2 * np.cos(x)))
     (True, True)
     """
+    if not isinstance(var, str):
+        raise ParameterNameError(
+            f"var must be a string naming the variable, got {type(var).__name__}; a parameter "
+            "cannot be named 'var' or 'wrt' (the keywords of symbolic_rule): rename it"
+        )
     if not params:
         params = {name: 0.0 for name in free_names(expr, var)}
     sizes = {name: parameter_value(name, value)[0] for name, value in params.items()}
     rules = generated_rules(expr, Declaration(var, tuple(sizes.items())))
+    var = rules.declaration.var
     order = [*rules.declaration.names, var]
     names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
     bad = [n for n in names if n not in order]
@@ -296,7 +332,7 @@ def symbolic_rule(expr: Any, wrt: str | tuple[str, ...], var: str = "x",
 
     def symbolic_pullback(*args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(*args, **kwargs).arguments
-        values = [bound[n] for n in rules.declaration.names]
+        values = [_numpy_scalar(bound[n]) for n in rules.declaration.names]
         bars = rules.pullback(bound["y_bar"], _nodes(bound[var]), *values,
                               need_x_bar=var in names)  # fmt: skip
         out = tuple(bars[order.index(n)] for n in names)

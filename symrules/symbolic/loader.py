@@ -19,8 +19,9 @@ import numpy as np
 import sympy as sp
 
 from .codegen import generate_source
+from .declaration import Declaration
 from .derive import Derivation, derive
-from .parse import Declaration, as_expression
+from .parse import as_expression, plain_string, refuse_non_expression
 
 __all__ = [
     "GeneratedRules",
@@ -31,7 +32,7 @@ __all__ = [
     "set_cache_dir",
 ]
 
-_FORMAT_VERSION = "1"
+_FORMAT_VERSION = "2"  # of the generated code: names are mangled since version 2
 _MEMORY: dict[Any, GeneratedRules] = {}
 _STATS = {"hits": 0, "misses": 0, "disk_hits": 0, "disk_writes": 0}
 _DISK: dict[str, Path | None] = {"dir": None}
@@ -115,7 +116,8 @@ def generated_rules(expr: Any, declaration: Declaration) -> GeneratedRules:
     >>> generated_rules("a*x**2", d) is rules, float(rules.primal(3.0, 2.0))
     (True, 18.0)
     """
-    key = (declaration, expr if isinstance(expr, str) else ("sympy", expr))
+    refuse_non_expression(expr)  # before hashing: a list is no key, and nothing is sympified
+    key = (declaration, plain_string(expr) if isinstance(expr, str) else ("sympy", expr))
     hit = _MEMORY.get(key)
     if hit is not None:
         _STATS["hits"] += 1

@@ -1,25 +1,26 @@
-"""Reading an expression safely: declared symbols, a string parser that never evaluates.
+"""Reading an expression safely: a string parser that never evaluates, and SymPy input checked.
 
-This module owns the first step of a generated rule: a :class:`Declaration` of the symbols an
-expression may use (one variable and scalar or 1-D array parameters, as real SymPy symbols),
-and turning a string or a SymPy expression into a canonical expression over them
-(:func:`as_expression`), with the errors bad input raises.
+This module turns a string or a SymPy expression into a canonical expression over the symbols of
+a :class:`~symrules.symbolic.declaration.Declaration` (:func:`as_expression`), refusing bad
+input with an error that names it: anything that is neither a string nor a SymPy expression, an
+undeclared name, a complex or infinite value, a constant that overflows float64, an expression
+too large to differentiate.
 
 How it works
 ------------
 A string is never given to ``eval``. :func:`parse_expression` reads it with :func:`ast.parse`
 and walks the tree itself, building the SymPy expression node by node from a whitelist:
-numbers, declared names, ``+ - * / **``, calls of the functions in :data:`FUNCTIONS` and
-``c[k]`` for an array parameter ``c``. Anything else (attributes, dunder names, lambdas,
-comparisons) is rejected with an error naming it. An array parameter ``c`` of length ``n``
-becomes the real symbols ``c_0 ... c_{n-1}``; the generated code reads them as ``c[k]``.
+numbers, declared names, ``+ - * / **``, calls of the functions in
+:data:`~symrules.symbolic.declaration.FUNCTIONS` and ``c[k]`` for an array parameter ``c``.
+Anything else (attributes, dunder names, lambdas, comparisons) is rejected with an error
+naming it. A chain of sums or products is built in a loop, so a 2,000-term series is not
+"deep"; only genuine nesting counts towards :data:`MAX_DEPTH`.
 """
 
 from __future__ import annotations
 
 import ast
-import keyword
-from dataclasses import dataclass, field
+import sys
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -28,131 +29,31 @@ from ..errors import (
     ComplexExpressionError,
     ExpressionSyntaxError,
     ExpressionTooLargeError,
-    ParameterNameError,
     UndeclaredSymbolError,
 )
+from .declaration import CONSTANTS, FUNCTIONS, Declaration
 
 __all__ = [
-    "FUNCTIONS",
     "MAX_DEPTH",
     "MAX_LENGTH",
     "MAX_NODES",
-    "Declaration",
     "as_expression",
     "free_names",
     "parse_expression",
+    "plain_string",
+    "refuse_non_expression",
 ]
 
-#: Functions a string expression may call, by the name it uses.
-FUNCTIONS: dict[str, Any] = {
-    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-    "asin": sp.asin, "acos": sp.acos, "atan": sp.atan, "atan2": sp.atan2,
-    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "arctan2": sp.atan2,
-    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
-    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
-    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt,
-    "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign,
-    "Max": sp.Max, "Min": sp.Min, "max": sp.Max, "min": sp.Min,
-    "maximum": sp.Max, "minimum": sp.Min,
-}  # fmt: skip
-_CONSTANTS = {"pi": sp.pi, "E": sp.E}
-_RESERVED = {"np", "y", "y_bar", "y_dot", "need_x_bar", "primal", "rrule", "frule", "pullback"}
 
 #: Longest string accepted, in characters.
-MAX_LENGTH = 20_000
+MAX_LENGTH = 200_000
 #: Most nodes (operations, symbols and numbers) an expression may have before differentiation.
-MAX_NODES = 10_000
+MAX_NODES = 100_000
 #: Deepest nesting accepted; deeper trees would exhaust Python's recursion limit in SymPy.
 MAX_DEPTH = 150
+_CHAINED = (ast.Add, ast.Sub, ast.Mult, ast.Div)  # operators read as one n-ary chain
 _MAX_EXPONENT = 10_000  # of a power of two numbers: 2**10**10 would not finish
-
-
-@dataclass(frozen=True)
-class Declaration:
-    """The symbols of an expression: one variable and named scalar or 1-D array parameters.
-
-    Parameters
-    ----------
-    var : str
-        Name of the variable (the quadrature node), e.g. ``"x"``.
-    sizes : tuple of (str, int or None)
-        Each parameter's name and length; ``None`` for a scalar.
-
-    Examples
-    --------
-    >>> d = Declaration("x", (("a", None), ("c", 2)))
-    >>> d.symbols("c")
-    (c_0, c_1)
-    >>> d.describe()
-    'x (the variable), a, c[0..1]'
-    """
-
-    var: str
-    sizes: tuple[tuple[str, int | None], ...]
-    _table: dict[str, Any] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        table: dict[str, Any] = {self.var: sp.Symbol(self.var, real=True)}
-        for name, size in self.sizes:
-            _check_name(name, self.var)
-            if size is None:
-                table[name] = sp.Symbol(name, real=True)
-            else:
-                table[name] = tuple(sp.Symbol(f"{name}_{k}", real=True) for k in range(size))
-        seen: set[str] = set()
-        for sym in _flatten(table.values()):
-            if sym.name in seen:
-                raise ParameterNameError(
-                    f"parameter {sym.name!r} has the name of a component of an array parameter"
-                )
-            seen.add(sym.name)
-        object.__setattr__(self, "_table", table)
-
-    @property
-    def x(self) -> sp.Symbol:
-        """The variable's symbol."""
-        return self._table[self.var]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Parameter names, in declaration order."""
-        return tuple(name for name, _ in self.sizes)
-
-    def symbols(self, name: str) -> Any:
-        """The symbol of ``name``: a ``Symbol``, or a tuple of them for an array parameter."""
-        return self._table[name]
-
-    def by_name(self) -> dict[str, sp.Symbol]:
-        """Every symbol (variable, scalars, array components) by its SymPy name."""
-        return {s.name: s for s in _flatten(self._table.values())}
-
-    def describe(self) -> str:
-        """The declared symbols as a message lists them."""
-        out = [f"{self.var} (the variable)"]
-        for name, size in self.sizes:
-            out.append(name if size is None else f"{name}[0..{size - 1}]")
-        return ", ".join(out)
-
-
-def _flatten(values: Any) -> list[sp.Symbol]:
-    out: list[sp.Symbol] = []
-    for value in values:
-        out.extend(value if isinstance(value, tuple) else (value,))
-    return out
-
-
-def _check_name(name: str, var: str) -> None:
-    if name == var:
-        raise ParameterNameError(
-            f"parameter {name!r} has the name of the variable {var!r}; rename one of them"
-        )
-    if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
-        raise ParameterNameError(f"parameter name {name!r} is not a plain Python identifier")
-    if name in _RESERVED or name.endswith(("_bar", "_dot")) or name in FUNCTIONS:
-        raise ParameterNameError(
-            f"parameter name {name!r} is reserved (generated code uses it); rename it"
-        )
-
+_FLOAT_MAX = sp.Float(sys.float_info.max)
 
 def parse_expression(text: str, declaration: Declaration) -> sp.Expr:
     """Parse a string into a SymPy expression over declared symbols, without ``eval``.
@@ -196,18 +97,25 @@ def parse_expression(text: str, declaration: Declaration) -> sp.Expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
+        if "Exceeds the limit" in err.msg:
+            raise ExpressionTooLargeError(
+                f"{_clip(text)} has an integer literal too long to read (over "
+                f"{sys.get_int_max_str_digits()} digits); it would overflow float64 anyway"
+            ) from None
         if "too many nested" in err.msg:
             raise ExpressionTooLargeError(f"{_clip(text)} is nested too deeply") from None
         raise ExpressionSyntaxError(f"{_clip(text)} is not an expression: {err.msg}") from None
     except (RecursionError, MemoryError):
         raise ExpressionTooLargeError(f"{_clip(text)} is nested too deeply") from None
+    except ValueError as err:  # an integer literal past Python's string-conversion limit
+        raise ExpressionTooLargeError(f"{_clip(text)}: {err}") from None
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
         raise ExpressionTooLargeError(
             f"the expression has {count} syntax nodes; the limit is {MAX_NODES}"
         )
     expr = _Builder(declaration, text).build(tree.body, 0)
-    return _check_value(sp.sympify(expr), text)
+    return _check_value(expr, text)
 
 
 def _clip(text: str, width: int = 80) -> str:
@@ -236,6 +144,8 @@ class _Builder:
     def build(self, node: ast.AST, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise ExpressionTooLargeError(f"the expression nests deeper than {MAX_DEPTH} levels")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, _CHAINED):
+            return self.chain(node, depth)
         if isinstance(node, ast.BinOp):
             return self.binary(node, depth)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
@@ -250,6 +160,29 @@ class _Builder:
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
         raise self.fail(node, f"unsupported syntax ({type(node).__name__})")
+
+    def chain(self, node: ast.BinOp, depth: int) -> Any:
+        """A chain ``a + b - c + ...`` (or ``a * b / c ...``) as one n-ary SymPy node.
+
+        Python's tree of a long sum is as deep as the sum is long; a sum is not deep, so the
+        chain is walked in a loop and only its operands count towards :data:`MAX_DEPTH`.
+        """
+        ops = (ast.Add, ast.Sub) if isinstance(node.op, ast.Add | ast.Sub) else (ast.Mult, ast.Div)
+        operands: list[tuple[ast.operator | None, ast.AST]] = []
+        current: ast.AST = node
+        while isinstance(current, ast.BinOp) and isinstance(current.op, ops):
+            operands.append((current.op, current.right))
+            current = current.left
+        operands.append((None, current))
+        values = []
+        for op, operand in reversed(operands):
+            value = self.build(operand, depth + 1)
+            if isinstance(op, ast.Sub):
+                value = -value
+            elif isinstance(op, ast.Div):
+                value = sp.Pow(value, -1)
+            values.append(value)
+        return sp.Add(*values) if ops[0] is ast.Add else sp.Mul(*values)
 
     def binary(self, node: ast.BinOp, depth: int) -> Any:
         if isinstance(node.op, ast.BitXor):
@@ -274,6 +207,12 @@ class _Builder:
             )
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(node, f"unsupported constant {value!r}")
+        if value in (float("inf"), float("-inf")):  # a literal such as 1e400
+            literal = ast.get_source_segment(self.text.strip(), node) or repr(value)
+            raise ExpressionTooLargeError(
+                f"the constant {literal} in {_clip(self.text)} overflows float64 (the largest "
+                "float is 1.8e308): rescale the expression"
+            )
         return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
 
     def name(self, node: ast.Name) -> Any:
@@ -282,8 +221,8 @@ class _Builder:
             return d.symbols(node.id)
         if node.id in d.names:
             raise self.fail(node, f"array parameter {node.id!r} must be indexed, {node.id}[k]")
-        if node.id in _CONSTANTS:
-            return _CONSTANTS[node.id]
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id]
         if node.id in FUNCTIONS:
             raise self.fail(node, f"the function {node.id!r} is used without a call")
         raise UndeclaredSymbolError(
@@ -317,13 +256,34 @@ class _Builder:
         return components[index.value]
 
 
+def _show(expr: Any) -> str:
+    """A short text of ``expr`` for a message (a huge integer has no decimal text)."""
+    try:
+        return _clip(expr if isinstance(expr, str) else str(expr))
+    except ValueError:  # past Python's integer string-conversion limit
+        return "the expression"
+
+
 def _check_value(expr: Any, where: Any) -> sp.Expr:
     if not isinstance(expr, sp.Expr):
-        raise ExpressionSyntaxError(f"{where!r} is not a scalar expression ({type(expr).__name__})")
+        raise ExpressionSyntaxError(
+            f"{_show(where)} is not a scalar expression ({type(expr).__name__})"
+        )
+    for number in expr.atoms(sp.Number):
+        if number.is_finite and abs(number) > _FLOAT_MAX:
+            digits = int(abs(number.p).bit_length() * 0.30103) + 1 if number.is_Integer else 0
+            size = f"an integer of about {digits} digits" if digits > 40 else _show(number)
+            raise ExpressionTooLargeError(
+                f"the constant {size} in {_show(where)} overflows float64 (the largest float "
+                "is 1.8e308): rescale the expression"
+            )
     if expr.has(sp.I):
-        raise ComplexExpressionError(f"{where!r} is complex-valued ({expr}); it must be real")
+        raise ComplexExpressionError(f"{_show(where)} is complex-valued; it must be real")
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise ComplexExpressionError(f"{where!r} is not finite ({expr})")
+        raise ComplexExpressionError(
+            f"{_show(where)} is not finite ({_show(expr)}): a division by zero or an infinite "
+            "constant"
+        )
     return expr
 
 
@@ -342,8 +302,11 @@ def _measure(expr: sp.Basic) -> None:
 def as_expression(expr: Any, declaration: Declaration) -> sp.Expr:
     """A string or SymPy expression as a canonical expression over the declared real symbols.
 
-    Symbols are matched by name (``Symbol("a")`` becomes the declared real ``a``); ``c[k]`` of
-    an ``IndexedBase("c")`` becomes the component ``c_k`` of the array parameter ``c``.
+    Only a ``str`` (read by :func:`parse_expression`, never evaluated) or a ``sympy.Basic`` is
+    accepted; anything else is refused, naming its type, before any conversion (``sympify``
+    would evaluate a tuple's text or call an object's ``_sympy_``). Symbols are matched by
+    name (``Symbol("a")`` becomes the declared real ``a``); ``c[k]`` of an ``IndexedBase("c")``
+    becomes the component ``c_k`` of the array parameter ``c``.
 
     Examples
     --------
@@ -354,13 +317,8 @@ def as_expression(expr: Any, declaration: Declaration) -> sp.Expr:
     True
     """
     if isinstance(expr, str):
-        return parse_expression(expr, declaration)
-    try:
-        expr = sp.sympify(expr, strict=True)
-    except (sp.SympifyError, TypeError):
-        raise ExpressionSyntaxError(
-            f"expected a SymPy expression or a string, got {type(expr).__name__}"
-        ) from None
+        return parse_expression(plain_string(expr), declaration)
+    refuse_non_expression(expr)
     _check_value(expr, expr)
     _measure(expr)
     known = declaration.by_name()
@@ -389,16 +347,41 @@ def as_expression(expr: Any, declaration: Declaration) -> sp.Expr:
     return expr.xreplace(mapping)
 
 
+def plain_string(text: str) -> str:
+    """The characters of a ``str`` (or subclass such as ``numpy.str_``) as a plain ``str``.
+
+    ``str.__str__`` copies the characters without calling anything a subclass overrides.
+    """
+    return str.__str__(text)
+
+
+def refuse_non_expression(expr: Any) -> None:
+    """Refuse, naming its type, anything that is neither a string nor a SymPy expression."""
+    if not isinstance(expr, str | sp.Basic):
+        raise ExpressionSyntaxError(
+            f"an expression is a string or a SymPy expression, got {type(expr).__name__}; "
+            "nothing else is converted (SymPy's sympify would evaluate it)"
+        )
+
+
 def free_names(expr: Any, var: str) -> list[str]:
+    """The names an expression uses other than ``var``, sorted: its parameters by default.
+
+    Examples
+    --------
+    >>> free_names("a*exp(-b*x) + pi", "x")
+    ['a', 'b']
+    """
+    refuse_non_expression(expr)
     if isinstance(expr, str):
         try:
-            tree = ast.parse(expr.strip(), mode="eval")
-        except (SyntaxError, RecursionError, MemoryError):
+            tree = ast.parse(plain_string(expr).strip(), mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # parse_expression reports it with the right error
         called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
                   and isinstance(n.func, ast.Name)}  # fmt: skip
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-        names -= called | set(_CONSTANTS)
+        names -= called | set(CONSTANTS)
     else:
-        names = {s.name for s in sp.sympify(expr).free_symbols if isinstance(s, sp.Symbol)}
+        names = {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
     return sorted(names - {var})

@@ -13,15 +13,17 @@ from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import ExpressionTooLargeError, NoNumpyPrinterError
-from .parse import Declaration
+from .declaration import Declaration
 
 __all__ = ["NumpySourcePrinter", "print_numpy"]
 
 
 class NumpySourcePrinter(NumPyPrinter):
-    """SymPy's numpy printer, writing ``np.f`` and ``c[k]`` and refusing non-numpy functions.
+    """SymPy's numpy printer, writing ``np.f`` and mangled names, refusing non-numpy functions.
 
-    Array-parameter components (symbols ``c_k``) print as ``c[k]``; ``Max``/``Min`` print as
+    A declared symbol prints as its mangled identifier (``a`` as ``a_``, see
+    :meth:`Declaration.identifier`), an array-parameter component ``c_k`` as ``c_[k]``;
+    any other symbol (a shared subexpression ``t0``) as its name. ``Max``/``Min`` print as
     nested ``np.maximum``/``np.minimum`` (elementwise, unlike SymPy's ``reduce`` form);
     a function SymPy would print through ``math``, ``scipy`` or ``mpmath`` raises
     :class:`~symrules.errors.NoNumpyPrinterError`.
@@ -32,20 +34,22 @@ class NumpySourcePrinter(NumPyPrinter):
     >>> d = Declaration("x", (("c", 2),))
     >>> p = NumpySourcePrinter(d)
     >>> p.doprint(sp.Max(d.x, 0) + d.symbols("c")[1] * sp.cos(d.x))
-    'c[1]*np.cos(x) + np.maximum(0, x)'
+    'c_[1]*np.cos(x_) + np.maximum(0, x_)'
     """
 
     def __init__(self, declaration: Declaration) -> None:
         super().__init__({"strict": True, "fully_qualified_modules": True})
-        self._components = {
-            sym.name: f"{name}[{k}]"
-            for name in declaration.names
-            if isinstance(declaration.symbols(name), tuple)
-            for k, sym in enumerate(declaration.symbols(name))
-        }
+        self._names: dict[sp.Symbol, str] = {declaration.x: declaration.identifier(declaration.var)}
+        for name in declaration.names:
+            symbols = declaration.symbols(name)
+            if isinstance(symbols, tuple):
+                ident = declaration.identifier(name)
+                self._names.update({sym: f"{ident}[{k}]" for k, sym in enumerate(symbols)})
+            else:
+                self._names[symbols] = declaration.identifier(name)
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return self._components.get(expr.name) or super()._print_Symbol(expr)
+        return self._names.get(expr) or super()._print_Symbol(expr)
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
         if fqn.startswith("numpy."):
@@ -87,7 +91,7 @@ def print_numpy(expr: sp.Expr, declaration: Declaration) -> str:
     >>> import sympy as sp
     >>> d = Declaration("x", (("a", None),))
     >>> print_numpy(d.symbols("a") * sp.exp(-d.x**2), d)
-    'a*np.exp(-x**2)'
+    'a_*np.exp(-x_**2)'
     >>> try:
     ...     print_numpy(sp.besselj(0, d.x), d)
     ... except NoNumpyPrinterError as err:

@@ -66,3 +66,13 @@ def test_cotangent_at_and_tangent_from_leaves_round_trip():
     assert isinstance(t, sr.Tangent) and cotangent_at(t, ("a",)) == 5.0
     assert cotangent_at(t, ("b",)) is None
     assert cotangent_at(sr.ZeroTangent(), ("a",)) is sr.ZeroTangent()
+
+
+def test_fields_may_be_named_like_the_arguments_of_tangent_and_with_fields():
+    def make(primal, self, f):
+        return lambda x: primal * x + self + f
+
+    g = make(1.0, 2.0, 3.0)
+    t = sr.Tangent(g, primal=0.5, self=1.0, f=2.0)
+    assert t.fields == {"primal": 0.5, "self": 1.0, "f": 2.0}
+    assert sr.with_fields(g, primal=2.0, f=0.0)(1.0) == 4.0  # 2*1 + 2 + 0

@@ -15,9 +15,9 @@ from integrand_catalogue import CATALOGUE, IDS, Case, oracle
 from symrules.errors import NoNumpyPrinterError
 from symrules.symbolic import loader
 from symrules.symbolic.codegen import generate_source
+from symrules.symbolic.declaration import Declaration
 from symrules.symbolic.derive import derive
 from symrules.symbolic.loader import cache_info, clear_cache, generated_rules, set_cache_dir
-from symrules.symbolic.parse import Declaration
 from symrules.symbolic.printer import NumpySourcePrinter, print_numpy
 
 # Generated and oracle code evaluate the same formulas in different orders: a few ulps,
@@ -26,73 +26,73 @@ RTOL = 1e-10
 ATOL = 1e-12
 
 GOLDEN_LINE = '''\
-def primal(x, p1, p2):
+def primal(x_, p1_, p2_):
     """f(x; p1, p2) = p1*x + p2."""
-    y = p1*x + p2
+    y = p1_*x_ + p2_
     return y
 
 
-def rrule(x, p1, p2):
+def rrule(x_, p1_, p2_):
     """Value of f(x; p1, p2) and its pullback, contracted over the nodes."""
-    y = p1*x + p2
+    y = p1_*x_ + p2_
 
     def pullback(y_bar, need_x_bar=True):
         """(p1_bar, p2_bar, x_bar) for the cotangent y_bar of the values."""
-        p1_bar = np.vdot(y_bar, x)
-        p2_bar = np.sum(y_bar)
-        x_bar = None
+        p1_bar_ = np.vdot(y_bar, x_)
+        p2_bar_ = np.sum(y_bar)
+        x_bar_ = None
         if need_x_bar:
-            x_bar = y_bar*p1
-        return p1_bar, p2_bar, x_bar
+            x_bar_ = y_bar*p1_
+        return p1_bar_, p2_bar_, x_bar_
 
     return y, pullback
 
 
-def frule(x, p1, p2, x_dot, p1_dot, p2_dot):
+def frule(x_, p1_, p2_, x_dot_, p1_dot_, p2_dot_):
     """Value of f(x; p1, p2) and its tangent; a dot of None is zero."""
-    y = p1*x + p2
+    y = p1_*x_ + p2_
     y_dot = np.zeros(np.shape(y))
-    if p1_dot is not None:
-        y_dot = y_dot + p1_dot*x
-    if p2_dot is not None:
-        y_dot = y_dot + p2_dot
-    if x_dot is not None:
-        y_dot = y_dot + x_dot*p1
+    if p1_dot_ is not None:
+        y_dot = y_dot + p1_dot_*x_
+    if p2_dot_ is not None:
+        y_dot = y_dot + p2_dot_
+    if x_dot_ is not None:
+        y_dot = y_dot + x_dot_*p1_
     return y, y_dot
 '''
 
 GOLDEN_GAUSSIAN_RRULE = '''\
-def rrule(x, a, b):
+def rrule(x_, a_, b_):
     """Value of f(x; a, b) and its pullback, contracted over the nodes."""
-    t0 = x**2
-    t1 = np.exp(-b*t0)
-    t2 = a*t1
+    t0 = x_**2
+    t1 = np.exp(-b_*t0)
+    t2 = a_*t1
     y = t2
 
     def pullback(y_bar, need_x_bar=True):
         """(a_bar, b_bar, x_bar) for the cotangent y_bar of the values."""
-        a_bar = np.vdot(y_bar, t1)
-        b_bar = np.vdot(y_bar, -t0*t2)
-        x_bar = None
+        a_bar_ = np.vdot(y_bar, t1)
+        b_bar_ = np.vdot(y_bar, -t0*t2)
+        x_bar_ = None
         if need_x_bar:
-            x_bar = y_bar*(-2*b*t2*x)
-        return a_bar, b_bar, x_bar
+            x_bar_ = y_bar*(-2*b_*t2*x_)
+        return a_bar_, b_bar_, x_bar_
 
     return y, pullback
 '''
 
 GOLDEN_ARRAY_PULLBACK = '''\
-def pullback(y_bar, x, c, need_x_bar=True):
+def pullback(y_bar, x_, c_, need_x_bar=True):
     """(c_bar, x_bar) for the cotangent y_bar of the values."""
-    t0 = np.cos(x)
-    c_bar = np.array([
+    t0 = np.cos(x_)
+    c_bar_ = np.array([
         np.sum(y_bar),
         np.vdot(y_bar, t0),
     ])
-    x_bar = None
+    x_bar_ = None
     if need_x_bar:
-        x_bar = y_bar*(-c[1]*np.sin(x))
-    return c_bar, x_bar
+        x_bar_ = y_bar*(-c_[1]*np.sin(x_))
+    return c_bar_, x_bar_
 '''
 
 
@@ -125,9 +125,9 @@ def test_golden_array_parameter() -> None:
 def test_printer_is_elementwise() -> None:
     d = Declaration("x", (("a", None),))
     a, x = d.symbols("a"), d.x
-    assert print_numpy(sp.Max(x, a, 0), d) == "np.maximum(0, np.maximum(a, x))"
-    assert print_numpy(sp.Heaviside(x - a), d) == "np.heaviside(-a + x, 1/2)"
-    assert NumpySourcePrinter(d).doprint(sp.pi * sp.exp(x)) == "np.pi*np.exp(x)"
+    assert print_numpy(sp.Max(x, a, 0), d) == "np.maximum(0, np.maximum(a_, x_))"
+    assert print_numpy(sp.Heaviside(x - a), d) == "np.heaviside(-a_ + x_, 1/2)"
+    assert NumpySourcePrinter(d).doprint(sp.pi * sp.exp(x)) == "np.pi*np.exp(x_)"
 
 
 @pytest.mark.parametrize(
@@ -204,7 +204,7 @@ def test_source_is_inspectable_and_in_tracebacks() -> None:
         rules.primal(np.ones(2), None)
     except TypeError as err:
         text = "".join(traceback.format_exception(err))
-    assert rules.filename in text and "y = a*np.log(x)" in text
+    assert rules.filename in text and "y = a_*np.log(x_)" in text
 
 
 def test_second_construction_hits_the_cache() -> None:

@@ -16,8 +16,9 @@ from symrules.errors import (
     SymrulesError,
     UndeclaredSymbolError,
 )
+from symrules.symbolic.declaration import Declaration
 from symrules.symbolic.derive import derive, shared_subexpressions
-from symrules.symbolic.parse import Declaration, as_expression, parse_expression
+from symrules.symbolic.parse import as_expression, parse_expression
 
 SCALARS = Declaration("x", (("a", None), ("b", None)))
 
@@ -109,7 +110,7 @@ def test_parameter_named_like_the_variable() -> None:
         Declaration("x", (("x", None),))
 
 
-@pytest.mark.parametrize("name", ["np", "y_bar", "a_bar", "sin", "_a", "lambda", "1a"])
+@pytest.mark.parametrize("name", ["y_bar", "a_bar", "sin", "pi", "I", "_a", "lambda", "1a", ""])
 def test_unusable_parameter_names(name: str) -> None:
     with pytest.raises(ParameterNameError, match=repr(name)):
         Declaration("x", ((name, None),))

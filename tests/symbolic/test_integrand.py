@@ -113,7 +113,7 @@ def test_attributes() -> None:
     assert f.expr == a * sp.exp(-b * x)
     assert f.partials == {"a": sp.exp(-b * x), "b": -a * x * sp.exp(-b * x),
                           "x": -a * b * sp.exp(-b * x)}  # fmt: skip
-    assert "def rrule(x, a, b):" in f.source
+    assert "def rrule(x_, a_, b_):" in f.source
     assert f.params == {"a": 1.0, "b": 2.0} and isinstance(f.params["b"], float)
     latex = f._repr_latex_()
     assert latex.startswith("$") and r"\frac{\partial f}{\partial b}" in latex
@@ -147,7 +147,7 @@ def test_other_variable_name() -> None:
 )
 def test_bad_parameters(kwargs: dict, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
-        Integrand(**kwargs)
+        Integrand(kwargs.pop("expr"), **kwargs)
 
 
 def test_decorator_with_numpy_and_math() -> None:

@@ -1,0 +1,184 @@
+"""The symbols of an expression: a variable and parameters, their names, checked and mangled.
+
+A :class:`Declaration` says which names an expression may use -- one variable and scalar or
+1-D array parameters -- and gives each a real SymPy symbol (an array parameter ``c`` of length
+``n`` becomes ``c_0 ... c_{n-1}``). Every name passes :func:`check_name`; generated code uses
+each name only mangled (:meth:`Declaration.identifier`), never as given.
+"""
+
+from __future__ import annotations
+
+import functools
+import keyword
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from ..errors import ParameterNameError, ParameterValueError
+
+__all__ = ["CONSTANTS", "FUNCTIONS", "Declaration", "check_name"]
+
+#: Functions a string expression may call, by the name it uses.
+FUNCTIONS: dict[str, Any] = {
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
+    "asin": sp.asin, "acos": sp.acos, "atan": sp.atan, "atan2": sp.atan2,
+    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "arctan2": sp.atan2,
+    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
+    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt,
+    "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign,
+    "Max": sp.Max, "Min": sp.Min, "max": sp.Max, "min": sp.Min,
+    "maximum": sp.Max, "minimum": sp.Min,
+}  # fmt: skip
+CONSTANTS = {"pi": sp.pi, "E": sp.E}
+# Names SymPy reads as numbers: a symbol so named would be confused with them.
+_SYMPY_NUMBERS = {"I", "oo", "zoo", "nan"}
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """The symbols of an expression: one variable and named scalar or 1-D array parameters.
+
+    Every name is checked (:func:`check_name`) and taken in Unicode NFKC form, as Python reads
+    identifiers; two names equal in that form are refused. Generated code never uses a name
+    as given: :meth:`identifier` mangles it (``a`` becomes ``a_``), so a user's ``y`` or
+    ``np`` cannot collide with the code's own names, which never end in an underscore.
+
+    Parameters
+    ----------
+    var : str
+        Name of the variable (the quadrature node), e.g. ``"x"``.
+    sizes : tuple of (str, int or None)
+        Each parameter's name and length; ``None`` for a scalar.
+
+    Examples
+    --------
+    >>> d = Declaration("x", (("a", None), ("c", 2)))
+    >>> d.symbols("c")
+    (c_0, c_1)
+    >>> d.describe(), d.identifier("c")
+    ('x (the variable), a, c[0..1]', 'c_')
+    """
+
+    var: str
+    sizes: tuple[tuple[str, int | None], ...]
+    _table: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        var = check_name(self.var, "the variable name (var)")
+        sizes = tuple((check_name(name, "a parameter name"), size) for name, size in self.sizes)
+        given = {var: self.var}
+        for (name, size), (original, _) in zip(sizes, self.sizes, strict=True):
+            if name in given:
+                what = "the variable" if name == var else "the parameter"
+                same = "" if given[name] == original else " after Unicode NFKC normalization"
+                raise ParameterNameError(
+                    f"the parameter {original!r} has the name of {what} {given[name]!r}{same}; "
+                    "rename one of them"
+                )
+            given[name] = original
+            if size is not None and (isinstance(size, bool) or not isinstance(size, int)
+                                     or size < 1):  # fmt: skip
+                raise ParameterValueError(
+                    f"the array parameter {original!r} has length {size!r}; an array "
+                    "parameter holds at least one value"
+                )
+        object.__setattr__(self, "var", var)
+        object.__setattr__(self, "sizes", sizes)
+        table: dict[str, Any] = {var: sp.Symbol(var, real=True)}
+        for name, size in sizes:
+            if size is None:
+                table[name] = sp.Symbol(name, real=True)
+            else:
+                table[name] = tuple(sp.Symbol(f"{name}_{k}", real=True) for k in range(size))
+        seen: set[str] = set()
+        for sym in _flatten(table.values()):
+            if sym.name in seen:
+                raise ParameterNameError(
+                    f"parameter {sym.name!r} has the name of a component of an array parameter"
+                )
+            seen.add(sym.name)
+        object.__setattr__(self, "_table", table)
+
+    @property
+    def x(self) -> sp.Symbol:
+        """The variable's symbol."""
+        return self._table[self.var]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter names, in declaration order."""
+        return tuple(name for name, _ in self.sizes)
+
+    def symbols(self, name: str) -> Any:
+        """The symbol of ``name``: a ``Symbol``, or a tuple of them for an array parameter."""
+        return self._table[name]
+
+    def by_name(self) -> dict[str, sp.Symbol]:
+        """Every symbol (variable, scalars, array components) by its SymPy name."""
+        return {s.name: s for s in _flatten(self._table.values())}
+
+    def identifier(self, name: str) -> str:
+        """The Python identifier generated code uses for the declared ``name``: ``name_``."""
+        return f"{name}_"
+
+    def describe(self) -> str:
+        """The declared symbols as a message lists them."""
+        out = [f"{self.var} (the variable)"]
+        for name, size in self.sizes:
+            out.append(name if size is None else f"{name}[0..{size - 1}]")
+        return ", ".join(out)
+
+
+def _flatten(values: Any) -> list[sp.Symbol]:
+    out: list[sp.Symbol] = []
+    for value in values:
+        out.extend(value if isinstance(value, tuple) else (value,))
+    return out
+
+
+def check_name(name: Any, role: str) -> str:
+    """``name`` in Unicode NFKC form, or a :class:`~symrules.errors.ParameterNameError`.
+
+    A name is a string that is a Python identifier, not a keyword, not private (``_a``), not
+    the name of a function or constant expressions use (``exp``, ``pi``, SymPy's ``I``) and
+    not ending in ``_bar`` or ``_dot`` (the names of cotangents and tangents).
+
+    Examples
+    --------
+    >>> check_name("\uff41", "a parameter name")  # a full-width a, read as Python reads it
+    'a'
+    >>> try:
+    ...     check_name("lambda", "the variable name (var)")
+    ... except ParameterNameError as err:
+    ...     print(err)
+    the variable name (var) 'lambda' is a Python keyword; rename it
+    """
+    if type(name) is not str:  # a subclass could hash or compare its own way
+        raise ParameterNameError(
+            f"{role} must be a string, got {type(name).__name__} {repr(name)[:60]}"
+        )
+    return _checked_name(name, role)
+
+
+@functools.lru_cache(maxsize=4096)  # names recur: an Integrand is often rebuilt per call
+def _checked_name(name: str, role: str) -> str:
+    norm = unicodedata.normalize("NFKC", name)
+    why = None
+    if not norm:
+        why = "is empty"
+    elif keyword.iskeyword(norm):
+        why = "is a Python keyword"
+    elif not norm.isidentifier():
+        why = "is not a Python identifier"
+    elif norm.startswith("_"):
+        why = "starts with an underscore (private names are not accepted)"
+    elif norm in FUNCTIONS or norm in CONSTANTS or norm in _SYMPY_NUMBERS:
+        why = "names a function or constant of expressions"
+    elif norm.endswith(("_bar", "_dot")):
+        why = "ends in _bar or _dot (the names of cotangents and tangents)"
+    if why is not None:
+        raise ParameterNameError(f"{role} {name[:60]!r} {why}; rename it")
+    return norm
