@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import InputError
 from .broadcasting import shape_of
 from .fields import children, is_differentiable, leaves, replace_leaves
-from .tracing import Box, Trace
+from .tracing import Box, Trace, assignment_refused
 
 __all__ = ["jvp"]
 
@@ -50,7 +50,8 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
                 f"{shape_of(x)}"
             )
         boxed.append(Box(x, trace, tangent=x_dot))
-    out = fun(*boxed)
+    with assignment_refused():
+        out = fun(*boxed)
     if is_differentiable(out) or not children(out):
         return _primal_and_tangent(out, trace)
     # a tuple, list or dict of outputs: the same structure of values and of tangents

@@ -43,12 +43,14 @@ def _power_base(a: Any, b: Any) -> Any:
 
 # Partial derivatives of elementwise functions, dy/dx_i, one per argument; +1/-1 are
 # constants. A partial names what it reads: y (the output), x (a unary function's argument),
-# a and b (a binary function's). The tape keeps only those values (its residuals).
+# a and b (a binary function's). The tape keeps only those values (its residuals). Divisions
+# go through np.divide: a Python float argument (a literal 0.0) then follows numpy's
+# semantics, inf and a warning, instead of raising ZeroDivisionError.
 _ELEMENTWISE: dict[Any, tuple[Any, ...]] = {
     np.add: (1, 1),
     np.subtract: (1, -1),
     np.multiply: (lambda b: b, lambda a: a),
-    np.true_divide: (lambda b: 1.0 / b, lambda y, b: -y / b),
+    np.true_divide: (lambda b: np.divide(1.0, b), lambda y, b: np.divide(-y, b)),
     np.negative: (-1,),
     np.positive: (1,),
     np.power: (_power_base, lambda y, a: y * _safe_log(a)),
@@ -59,24 +61,27 @@ _ELEMENTWISE: dict[Any, tuple[Any, ...]] = {
     np.exp: (lambda y: y,),
     np.exp2: (lambda y: y * _LOG2,),
     np.expm1: (lambda y: y + 1.0,),
-    np.log: (lambda x: 1.0 / x,),
+    np.log: (lambda x: np.divide(1.0, x),),
     np.log2: (lambda x: 1.0 / (x * _LOG2),),
     np.log10: (lambda x: 1.0 / (x * _LOG10),),
-    np.log1p: (lambda x: 1.0 / (1.0 + x),),
+    np.log1p: (lambda x: np.divide(1.0, 1.0 + x),),
     np.sin: (lambda x: np.cos(x),),
     np.cos: (lambda x: -np.sin(x),),
     np.tan: (lambda y: 1.0 + y * y,),
     np.arcsin: (lambda x: 1.0 / np.sqrt(1.0 - x * x),),
     np.arccos: (lambda x: -1.0 / np.sqrt(1.0 - x * x),),
-    np.arctan: (lambda x: 1.0 / (1.0 + x * x),),
-    np.arctan2: (lambda a, b: b / (a * a + b * b), lambda a, b: -a / (a * a + b * b)),
+    np.arctan: (lambda x: np.divide(1.0, 1.0 + x * x),),
+    np.arctan2: (
+        lambda a, b: np.divide(b, a * a + b * b),
+        lambda a, b: np.divide(-a, a * a + b * b),
+    ),
     np.hypot: (lambda y, a: a / y, lambda y, b: b / y),
     np.sinh: (lambda x: np.cosh(x),),
     np.cosh: (lambda x: np.sinh(x),),
     np.tanh: (lambda y: 1.0 - y * y,),
     np.arcsinh: (lambda x: 1.0 / np.sqrt(x * x + 1.0),),
     np.arccosh: (lambda x: 1.0 / np.sqrt(x * x - 1.0),),
-    np.arctanh: (lambda x: 1.0 / (1.0 - x * x),),
+    np.arctanh: (lambda x: np.divide(1.0, 1.0 - x * x),),
     np.absolute: (lambda x: np.sign(x),),
     np.fabs: (lambda x: np.sign(x),),
     # ties share the derivative equally, as in JAX
@@ -152,7 +157,7 @@ for _fn, _partials in _ELEMENTWISE.items():
 
 for _fn in (
     # comparisons, predicates and integer-valued functions: derivative zero where it exists
-    np.sign, np.floor, np.ceil, np.rint, np.trunc, np.isfinite, np.isnan, np.isinf,
+    np.sign, np.heaviside, np.floor, np.ceil, np.rint, np.trunc, np.isfinite, np.isnan, np.isinf,
     np.signbit, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
     np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.floor_divide, np.round, np.around, np.argmax, np.argmin, np.argsort, np.nonzero,

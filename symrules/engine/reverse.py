@@ -28,7 +28,7 @@ from .tangents import (
     is_zero,
     tangent_from_leaves,
 )
-from .tracing import Box, Node, Trace, strip
+from .tracing import Box, Node, Trace, assignment_refused, strip
 
 __all__ = ["grad", "hessian", "jacobian", "rrule_via_ad", "value_and_grad", "vjp"]
 
@@ -185,7 +185,8 @@ def vjp(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tu
         b, nodes = _box_input(trace, x, f"argument {i}")
         boxed.append(b)
         node_lists.append(nodes)
-    y, outputs = _outputs(fun(*boxed), trace)
+    with assignment_refused():
+        y, outputs = _outputs(fun(*boxed), trace)
     flat = [node for nodes in node_lists for _, node in nodes]
 
     def pullback(y_bar: Any) -> tuple:
@@ -401,7 +402,8 @@ def rrule_via_ad(
             b, nodes = x, (None if floats else [])
         boxed.append(b)
         node_lists.append(nodes)
-    y, outputs = _outputs(boxed[0](*boxed[1:]), trace)
+    with assignment_refused():
+        y, outputs = _outputs(boxed[0](*boxed[1:]), trace)
     flat = [n for ns in node_lists if ns for _, n in ns]
 
     def pullback(y_bar: Any) -> tuple:

@@ -19,10 +19,11 @@ numpy call in user code, so it is written for speed.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import operator
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import numpy as np
@@ -34,7 +35,7 @@ from .recording import forward_rule, name_of, reverse_rule
 from .registry import NON_DIFFERENTIABLE
 from .table import normalize_call, table_entry
 
-__all__ = ["Box", "Node", "Trace", "bind", "is_traced", "strip"]
+__all__ = ["Box", "Node", "Trace", "assignment_refused", "bind", "is_traced", "strip"]
 
 _levels = itertools.count(1)
 _node_numbers = itertools.count()
@@ -262,6 +263,22 @@ for _op, _ufunc in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
 
 # ---------------------------------------------------------------------------------------
 # dispatch
+
+
+@contextlib.contextmanager
+def assignment_refused() -> Iterator[None]:
+    """Name numpy's error for ``plain_array[i] = traced``: numpy takes the traced value for a
+    sequence (it can be indexed) before it could be asked for its value."""
+    try:
+        yield
+    except ValueError as err:
+        if "setting an array element with a sequence" not in str(err):
+            raise
+        raise TracingError(
+            "a traced value was assigned into an element of a plain numpy array "
+            "(out[i] = traced), which would drop its derivative; build the array with "
+            "np.stack, np.concatenate or np.where instead"
+        ) from None
 
 
 def bind(fun: Any, args: tuple, kwargs: dict) -> Any:

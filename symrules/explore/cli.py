@@ -19,8 +19,7 @@ import numpy as np
 
 from ..engine.reverse import value_and_grad
 from ..errors import RuleSpecError, SymrulesError
-from ..quadrature import METHODS
-from ..quadrature.rules import GaussLegendre
+from ..quadrature import METHODS, GaussLegendre
 from .compare import compare
 from .rule_specs import RULES, rule_from_spec
 

@@ -25,12 +25,17 @@ from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
+from scipy.special import roots_legendre
 
 from ..errors import ConvergenceError, ConvergenceWarning, QuadratureInputError
 from .rules import Composite, QuadratureRule, Reference
 from .transforms import transform
 
-__all__ = ["AdaptiveResult", "GaussKronrod", "Panel"]
+__all__ = ["MAX_ORDER", "AdaptiveResult", "GaussKronrod", "Panel"]
+
+#: The largest Kronrod order: its nodes solve a dense symmetric eigenproblem of that size
+#: (about a second at 2001 on this class of machine; the cost grows as the cube).
+MAX_ORDER = 2001
 
 _EPS = np.finfo(float).eps
 
@@ -77,7 +82,7 @@ def _kronrod_reference(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     off = np.diag(np.sqrt(b[1:]), 1)
     x, vectors = np.linalg.eigh(np.diag(a) + off + off.T)
     w = 2.0 * vectors[0] ** 2
-    gauss_x, gauss_w = np.polynomial.legendre.leggauss(n)
+    gauss_x, gauss_w = roots_legendre(n)
     x[1::2] = gauss_x  # the embedded Gauss nodes, to full accuracy
     x, w = (x - x[::-1]) / 2, (w + w[::-1]) / 2
     wg = np.zeros_like(w)
@@ -177,6 +182,12 @@ class GaussKronrod(QuadratureRule):
             raise QuadratureInputError(f"{where}: order must be an odd integer, got {self.order!r}")
         if self.order < 3 or self.order % 2 == 0:
             raise QuadratureInputError(f"{where}: order must be odd and at least 3 (15, 21)")
+        if self.order > MAX_ORDER:
+            raise QuadratureInputError(
+                f"{where}: order is at most symrules.quadrature.adaptive.MAX_ORDER = "
+                f"{MAX_ORDER} (its nodes come from a dense eigenproblem); adapt with a "
+                "smaller order instead"
+            )
         for name in ("rtol", "atol"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and 0 <= value < np.inf):
@@ -205,6 +216,11 @@ class GaussKronrod(QuadratureRule):
     def degree(self) -> int:
         """Degree of the Kronrod rule: ``3n + 1``, or ``3n + 2`` for odd ``n``."""
         return 3 * self.n + 1 + self.n % 2
+
+    @property
+    def max_nodes(self) -> int:
+        """``order``: the Kronrod nodes of one panel."""
+        return int(self.order)
 
     def _reference(self) -> Reference:
         return _kronrod_reference(self.n)[:3]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..checking import finite_differences as fd
-from ..engine.fields import Path, get_path, leaves, replace_leaves
+from ..engine.fields import Path, get_path, leaves, path_name, replace_leaves
 from ..engine.forward import jvp
 from ..engine.needs import Needs
 from ..engine.registry import frule, has_frule, register_frule, register_rrule, rrule
@@ -36,9 +36,16 @@ from ..engine.tangents import (
     tangent_from_leaves,
 )
 from ..engine.tracing import Box, is_traced, strip
-from ..errors import MethodError, RuleError
+from ..errors import MethodError, QuadratureInputError, RuleError
 from .adaptive import GaussKronrod
-from .integration import check_values, contract, integral, non_finite, quadrature_nodes
+from .integration import (
+    check_values,
+    contract,
+    integral,
+    node_writes_refused,
+    non_finite,
+    quadrature_nodes,
+)
 from .rules import QuadratureRule
 
 __all__: list[str] = []
@@ -139,6 +146,52 @@ def _continuous(
     return {p: v if isinstance(get_path(f, p), np.ndarray) else float(v) for p, v in out.items()}
 
 
+def _finite_fields(f: Any, paths: list[Path]) -> None:
+    """Refuse a NaN or infinite value in a field being differentiated: no derivative exists."""
+    for path in paths:
+        value = np.asarray(strip(get_path(f, path)))
+        if not np.all(np.isfinite(value)):
+            raise QuadratureInputError(
+                f"the field {path_name(path, 'f')} is {value.tolist()}: the integral has no "
+                "derivative with respect to a NaN or infinite parameter"
+            )
+
+
+def _finite_f_bar(f: Any, f_bar: Any, paths: list[Path], method: str, x: Any) -> None:
+    """Refuse a non-finite ``f_bar``, naming the field and the node where ``df/dp`` is not finite.
+
+    The value of the integral can be finite while a partial is not (``x**a * log(x)`` at
+    ``x = 0``): the quadrature's derivative is then meaningless, not a number to return.
+    """
+    for path in paths:
+        value = cotangent_at(f_bar, path)
+        if value is None or is_zero(value):
+            continue
+        entry = np.asarray(strip(value), dtype=float)
+        if np.all(np.isfinite(entry)):
+            continue
+        leaf = np.asarray(strip(get_path(f, path)))
+        idx = np.unravel_index(int(np.flatnonzero(~np.isfinite(entry))[0]), entry.shape)
+        entry_name = str(list(idx)) if leaf.ndim else ""
+        name = path_name(path, "").lstrip(".") + entry_name
+        one_hot = np.zeros(leaf.shape)
+        one_hot[idx] = 1.0
+        with np.errstate(all="ignore"):
+            partial = np.asarray(strip(_push(f, method, x, {path: one_hot if leaf.ndim else 1.0})))
+        nodes = np.broadcast_to(np.asarray(strip(x)), partial.shape)
+        bad = np.flatnonzero(~np.isfinite(partial))
+        where = (
+            f"df/d{name} is {partial.flat[bad[0]]} at the node x={float(nodes.flat[bad[0]])!r}"
+            if len(bad) else "the weighted sum of df/d" + name + " overflows"
+        )  # fmt: skip
+        raise QuadratureInputError(
+            f"the derivative of the integral with respect to the field "
+            f"{path_name(path, 'f')}{entry_name} is {entry.flat[0]}: "
+            f"{where}. A rule that does not evaluate f at the ends of the domain "
+            "(GaussLegendre, TanhSinh, GaussKronrod) avoids an end where a partial is singular"
+        )
+
+
 def _inside(p: Any, toward: Any) -> Any:
     """``p`` moved one floating-point step toward ``toward``: a point inside that panel."""
     value = float(strip(p))
@@ -146,7 +199,13 @@ def _inside(p: Any, toward: Any) -> Any:
 
 
 def _jumps(f: Any, points: tuple[Any, ...], which: list[int]) -> dict[int, Any]:
-    """``f(c_k^-) - f(c_k^+)`` for each point ``k`` in ``which`` (one call of ``f``)."""
+    """``f(c_k^-) - f(c_k^+)`` for each point ``k`` in ``which``: the one-sided limits of ``f``.
+
+    ``f`` is evaluated one floating-point step inside each panel (so a jump at a breakpoint
+    gives its one-sided values) and at the point itself; where ``f`` is infinite at the point
+    (a singular end, ``1/sqrt(x)`` at 0), that infinity is the one-sided limit and the
+    derivative is infinite, not the huge finite value one step inside.
+    """
     where = []
     for k in which:
         if k > 0:
@@ -156,10 +215,15 @@ def _jumps(f: Any, points: tuple[Any, ...], which: list[int]) -> dict[int, Any]:
     x = np.stack([p for _, _, p in where])
     fx = f(x)
     check_values(fx, x, "f at the domain points")
-    non_finite(fx, x, "f at a traced domain point")
+    with np.errstate(all="ignore"):
+        at_points = np.asarray(strip(f(np.array([float(strip(points[k])) for k, _, _ in where]))))
+    singular = np.isinf(at_points)
+    if not np.all(np.isfinite(np.asarray(strip(fx))[~singular])):
+        non_finite(np.asarray(strip(fx))[~singular], np.asarray(strip(x))[~singular],
+                   "f next to a traced domain point")  # fmt: skip
     jumps: dict[int, Any] = dict.fromkeys(which, 0.0)
     for i, (k, sign, _) in enumerate(where):
-        jumps[k] = jumps[k] + sign * fx[i]
+        jumps[k] = jumps[k] + sign * (at_points[i] if singular[i] else fx[i])
     return jumps
 
 
@@ -184,6 +248,7 @@ def integral_rrule(
     the domain points (position 4); the others come back as :class:`SkippedTangent`.
     """
     f_paths = _wanted(needs, 1, f)
+    _finite_fields(f, f_paths)
     which = [k for (k,) in _wanted(needs, 4, points) if np.isfinite(strip(points[k]))]
     adaptive = _continuous_rule(rule) if f_paths else None
     continuous = adaptive is not None
@@ -193,12 +258,13 @@ def integral_rrule(
         _first_order(f, points, "method='fd'")
     x, w = quadrature_nodes(f, rule, points)
     f_pullback = None
-    if f_paths and not continuous and method == "symbolic":
-        fx, f_pullback = _symbolic_rrule(f, x, f_paths)
-    elif f_paths and not continuous and method == "ad":
-        fx, f_pullback = _ad_rrule(f, x, f_paths)
-    else:
-        fx = f(x)
+    with node_writes_refused():
+        if f_paths and not continuous and method == "symbolic":
+            fx, f_pullback = _symbolic_rrule(f, x, f_paths)
+        elif f_paths and not continuous and method == "ad":
+            fx, f_pullback = _ad_rrule(f, x, f_paths)
+        else:
+            fx = f(x)
     y = contract(w, fx, x)
 
     def integrate_pullback(y_bar: Any) -> tuple:
@@ -212,6 +278,8 @@ def integral_rrule(
             per_leaf = _continuous(f, adaptive, method, points, f_paths) \
                 if adaptive is not None else _fd_f_bar(f, x, w, f_paths)  # fmt: skip
             f_bar = tangent_from_leaves(f, {p: y_bar * v for p, v in per_leaf.items()})
+        if f_paths:
+            _finite_f_bar(f, f_bar, f_paths, method, x)
         points_bar: Any = SkippedTangent()
         if which:
             jumps = _jumps(f, points, which)

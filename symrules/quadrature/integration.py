@@ -15,8 +15,9 @@ finite. An adaptive rule adapts each panel on plain values first.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Literal
@@ -37,6 +38,7 @@ __all__ = [
     "contract",
     "integral",
     "integrate",
+    "node_writes_refused",
     "non_finite",
     "quadrature_nodes",
 ]
@@ -159,6 +161,14 @@ def _domain(domain: Any) -> tuple[Any, ...]:
             why = "traced: no derivative exists at inf" if traced else "an interior breakpoint"
             raise QuadratureInputError(f"domain point {name} is {value}, {why}")
         points.append(p if traced else value)
+    values = [float(strip(p)) for p in points]
+    for (lo, hi), (n_lo, n_hi) in zip(pairwise(values), pairwise(names), strict=True):
+        if math.isfinite(lo) and math.isfinite(hi) and not math.isfinite(hi - lo):
+            raise QuadratureInputError(
+                f"the panel from {n_lo} = {lo:g} to {n_hi} = {hi:g} is wider than the largest "
+                "float (its width overflows float64): add a breakpoint at 0, or use an "
+                "infinite bound"
+            )
     return tuple(points)
 
 
@@ -231,10 +241,15 @@ def non_finite(fx: Any, x: Any, what: str) -> None:
     values, nodes = np.asarray(strip(fx)), np.asarray(strip(x))
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
-        raise QuadratureInputError(
-            f"{what} returned {values[bad[0]]} at node x={float(nodes[bad[0]])!r}; an integrable "
-            "singularity at an end needs TanhSinh or GaussKronrod"
+        node = float(nodes[bad[0]])
+        at_end = node in (float(np.min(nodes)), float(np.max(nodes)))
+        advice = (
+            "an integrable singularity at an end of the domain needs a rule that avoids the "
+            "end (GaussLegendre, TanhSinh or GaussKronrod)"
+            if at_end
+            else "f is not finite inside the domain: a pole, or a NaN or infinite parameter"
         )
+        raise QuadratureInputError(f"{what} returned {values[bad[0]]} at node x={node!r}; {advice}")
 
 
 def contract(w: Any, fx: Any, x: Any) -> Any:
@@ -245,6 +260,20 @@ def contract(w: Any, fx: Any, x: Any) -> Any:
         non_finite(fx, x, "f")
         raise QuadratureInputError(f"the quadrature sum overflowed to {strip(y)}")
     return y
+
+
+@contextlib.contextmanager
+def node_writes_refused() -> Iterator[None]:
+    """Name numpy's error when ``f`` writes into the node array it was given (read-only)."""
+    try:
+        yield
+    except ValueError as err:
+        if "read-only" not in str(err):
+            raise
+        raise QuadratureInputError(
+            "f wrote into its array of nodes, which integrate shares between calls and keeps "
+            "read-only: compute into a new array (x = x.copy(), or np.where(...)) instead"
+        ) from None
 
 
 @primitive
@@ -264,4 +293,6 @@ def integral(f: Any, rule: QuadratureRule, method: str, points: tuple[Any, ...])
         panels = pairwise(points)
         return float(sum(rule.integrate_adaptive(f, a, b).value for a, b in panels))
     x, w = quadrature_nodes(f, rule, points)
-    return float(contract(w, f(x), x))
+    with node_writes_refused():
+        fx = f(x)
+    return float(contract(w, fx, x))

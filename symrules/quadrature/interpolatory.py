@@ -161,7 +161,8 @@ def _clenshaw_curtis_reference(n: int) -> Reference:
         w = np.append(w, w[0])
     k = np.arange(n + 1)
     w = (w + w[::-1]) / 4
-    return frozen_reference(np.sin(k * np.pi / (2 * n)) ** 2, np.sin((n - k) * np.pi / (2 * n)) ** 2, w)
+    t, tc = np.sin(k * np.pi / (2 * n)) ** 2, np.sin((n - k) * np.pi / (2 * n)) ** 2
+    return frozen_reference(t, tc, w)
 
 
 @dataclass(frozen=True)

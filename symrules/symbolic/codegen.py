@@ -269,8 +269,10 @@ def _write_cotangents(w: _Writer, indent: int, code: _Printing, plan: _Plan, fla
         by_name.setdefault(name, []).append(part)
     param_parts = [p for name in names for p in by_name[name]]
     x_part = by_name[var][0]
-    for_params = [s for s in plan.needed(param_parts) if s not in computed]
-    for_x = [s for s in plan.needed([x_part]) if s not in computed and s not in for_params]
+    done = set(computed)
+    for_params = [s for s in plan.needed(param_parts) if s not in done]
+    done.update(for_params)
+    for_x = [s for s in plan.needed([x_part]) if s not in done]
     shown = ", ".join(f"{n}_bar" for n in (*names, var))
     bars = ", ".join(f"{d.identifier(n)}bar_" for n in (*names, var))
     w.line(indent, f'"""({shown}) for the cotangent y_bar of the values."""')
@@ -281,7 +283,7 @@ def _write_cotangents(w: _Writer, indent: int, code: _Printing, plan: _Plan, fla
         if not isinstance(d.symbols(name), tuple):
             w.assign(indent, f"{d.identifier(name)}bar_", sums[0])
         else:
-            w.line(indent, f"{d.identifier(name)}bar_ = np.array([")
+            w.line(indent, f"{d.identifier(name)}bar_ = np.stack([")
             w.lines.extend(f"{' ' * (indent + 4)}{s}," for s in sums)
             w.line(indent, "])")
     x_bar = f"{d.identifier(var)}bar_"
@@ -299,6 +301,7 @@ def _write_frule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str
     y_expr, parts = plan.reduced[0], plan.reduced[1:]
     dots = ", ".join(f"{d.identifier(n)}dot_" for n in (var, *names))
     forward = plan.needed([y_expr])
+    computed = set(forward)
     w.line(0, f"def frule({args}, {dots}):")
     w.line(4, f'"""Value of {_signature(d)} and its tangent; a dot of None is zero."""')
     for sym in forward:
@@ -315,7 +318,7 @@ def _write_frule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str
         dot = f"{d.identifier(name)}dot_"
         w.line(4, f"if {dot} is not None:")
         for sym in plan.needed([p for _, p in terms]):
-            if sym not in forward:
+            if sym not in computed:
                 w.assign(8, sym.name, code(plan.replacements[plan.order[sym]][1]))
         rhs = " + ".join(
             _times(f"{dot}{'' if k is None else f'[{k}]'}", p, code) for k, p in terms

@@ -64,7 +64,7 @@ class Derivation:
         """
         first = self.partials[a]
         wrt = self.declaration.symbols(b) if b != self.declaration.var else self.declaration.x
-        return sp.derive_by_array(first, wrt) if isinstance(wrt, tuple) else sp.diff(first, wrt)
+        return _partial(first, wrt)
 
 
 def derive(expr: Any, var: str = "x", sizes: dict[str, int | None] | None = None) -> Derivation:
@@ -96,18 +96,44 @@ def derive(expr: Any, var: str = "x", sizes: dict[str, int | None] | None = None
     canonical = as_expression(expr, declaration)
     partials: dict[str, Any] = {}
     try:
+        terms = _terms_by_symbol(canonical)
         for name in declaration.names:
-            wrt = declaration.symbols(name)
-            if isinstance(wrt, tuple):
-                partials[name] = sp.derive_by_array(canonical, wrt)
-            else:
-                partials[name] = sp.diff(canonical, wrt)
-        partials[var] = sp.diff(canonical, declaration.x)
+            partials[name] = _partial(canonical, declaration.symbols(name), terms)
+        partials[declaration.var] = _diff(canonical, declaration.x, terms)
     except RecursionError:
         raise ExpressionTooLargeError(
             f"differentiating {str(expr)[:60]!r}... recursed too deeply"
         ) from None
     return Derivation(canonical, declaration, partials)
+
+
+def _terms_by_symbol(expr: Any) -> dict[sp.Symbol, list[sp.Expr]] | None:
+    """For a sum: the terms holding each symbol (``None`` for anything else)."""
+    if not isinstance(expr, sp.Add):
+        return None
+    terms: dict[sp.Symbol, list[sp.Expr]] = {}
+    for term in expr.args:
+        for symbol in term.free_symbols:
+            terms.setdefault(symbol, []).append(term)
+    return terms
+
+
+def _partial(expr: Any, wrt: Any, terms: dict | None = None) -> Any:
+    """``d expr / d wrt``: an expression, or a 1-D ``sympy.Array`` for a tuple of symbols."""
+    if isinstance(wrt, tuple):
+        return sp.Array([_diff(expr, s, terms) for s in wrt])
+    return _diff(expr, wrt, terms)
+
+
+def _diff(expr: Any, symbol: sp.Symbol, terms: dict | None = None) -> Any:
+    """``sympy.diff``, differentiating only the terms of a sum that hold ``symbol``.
+
+    A series of ``n`` terms with ``n`` coefficients would otherwise differentiate every term
+    for every coefficient: ``n**2`` derivatives for ``n`` that are not zero.
+    """
+    if terms is not None:
+        return sp.Add(*[sp.diff(t, symbol) for t in terms.get(symbol, ())])
+    return sp.diff(expr, symbol)
 
 
 def shared_subexpressions(

@@ -17,6 +17,8 @@ from .declaration import Declaration
 
 __all__ = ["NumpySourcePrinter", "print_numpy"]
 
+_SORTED_TERMS = 64  # sums of more terms print unsorted
+
 
 class NumpySourcePrinter(NumPyPrinter):
     """SymPy's numpy printer, writing ``np.f`` and mangled names, refusing non-numpy functions.
@@ -47,6 +49,11 @@ class NumpySourcePrinter(NumPyPrinter):
                 self._names.update({sym: f"{ident}[{k}]" for k, sym in enumerate(symbols)})
             else:
                 self._names[symbols] = declaration.identifier(name)
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        # a long sum prints in SymPy's own (deterministic) order: sorting its terms for
+        # display costs more than generating the rest of the code
+        return super()._print_Add(expr, order="none" if len(expr.args) > _SORTED_TERMS else order)
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return self._names.get(expr) or super()._print_Symbol(expr)

@@ -85,7 +85,7 @@ GOLDEN_ARRAY_PULLBACK = '''\
 def pullback(y_bar, x_, c_, need_x_bar=True):
     """(c_bar, x_bar) for the cotangent y_bar of the values."""
     t0 = np.cos(x_)
-    c_bar_ = np.array([
+    c_bar_ = np.stack([
         np.sum(y_bar),
         np.vdot(y_bar, t0),
     ])
