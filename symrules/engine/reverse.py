@@ -94,8 +94,15 @@ def _box_input(trace: Trace, x: Any, name: str, paths: frozenset[Path] | None = 
 
 
 def _is_complex(x: Any) -> bool:
+    if type(x) is float or type(x) is np.float64:
+        return False
     x = strip(x)
     return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "f") == "c"
+
+
+def _holds_floats(x: Any) -> bool:
+    """Whether a derivative exists for ``x``: a float, or a structure holding one."""
+    return is_differentiable(x) or any(True for _ in leaves(x))
 
 
 def _refuse_complex(x: Any, name: str) -> None:
@@ -392,14 +399,14 @@ def rrule_via_ad(
     inputs = [f, *args]
     boxed, node_lists = [], []
     for pos, x in enumerate(inputs):
-        floats = is_differentiable(x) or (
-            (pos > 0 or children(x)) and any(True for _ in leaves(x))
-        )
-        if floats and needs[pos]:
-            name = "f" if pos == 0 else f"argument {pos - 1}"
-            b, nodes = _box_input(trace, x, name, needs.paths(pos))
-        else:
-            b, nodes = x, (None if floats else [])
+        b, nodes = x, None  # None: not needed (a skipped cotangent); []: no float to trace
+        if needs[pos]:
+            paths = needs.paths(pos)
+            if is_differentiable(x) or paths or any(True for _ in leaves(x)):
+                name = "f" if pos == 0 else f"argument {pos - 1}"
+                b, nodes = _box_input(trace, x, name, paths)
+            else:
+                nodes = []
         boxed.append(b)
         node_lists.append(nodes)
     with assignment_refused():
@@ -409,9 +416,9 @@ def rrule_via_ad(
     def pullback(y_bar: Any) -> tuple:
         cts = dict(zip(map(id, flat), _backward(_seeds(y, y_bar, outputs), flat), strict=True))
         return tuple(
-            SkippedTangent() if nodes is None
-            else NoTangent() if not nodes
-            else _assemble(x, nodes, cts, dense=False)
+            _assemble(x, nodes, cts, dense=False) if nodes
+            else NoTangent() if nodes is not None or not _holds_floats(x)
+            else SkippedTangent()
             for x, nodes in zip(inputs, node_lists, strict=True)
         )  # fmt: skip
 

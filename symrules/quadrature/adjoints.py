@@ -15,6 +15,7 @@ integrates the derivative adaptively on its own (``adjoint="continuous"``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
@@ -146,31 +147,31 @@ def _continuous(
     return {p: v if isinstance(get_path(f, p), np.ndarray) else float(v) for p, v in out.items()}
 
 
-def _finite_fields(f: Any, paths: list[Path]) -> None:
-    """Refuse a NaN or infinite value in a field being differentiated: no derivative exists."""
-    for path in paths:
-        value = np.asarray(strip(get_path(f, path)))
-        if not np.all(np.isfinite(value)):
-            raise QuadratureInputError(
-                f"the field {path_name(path, 'f')} is {value.tolist()}: the integral has no "
-                "derivative with respect to a NaN or infinite parameter"
-            )
+def _all_finite(value: Any) -> bool:
+    value = strip(value)
+    if type(value) is float or type(value) is np.float64:  # the common case, spelled out
+        return math.isfinite(value)
+    return bool(np.isfinite(value).all())
 
 
 def _finite_f_bar(f: Any, f_bar: Any, paths: list[Path], method: str, x: Any) -> None:
-    """Refuse a non-finite ``f_bar``, naming the field and the node where ``df/dp`` is not finite.
+    """Refuse a non-finite ``f_bar``, naming the field: a NaN or infinite field value, or the
+    node where ``df/dp`` is not finite.
 
     The value of the integral can be finite while a partial is not (``x**a * log(x)`` at
     ``x = 0``): the quadrature's derivative is then meaningless, not a number to return.
     """
     for path in paths:
         value = cotangent_at(f_bar, path)
-        if value is None or is_zero(value):
+        if value is None or is_zero(value) or _all_finite(value):
             continue
         entry = np.asarray(strip(value), dtype=float)
-        if np.all(np.isfinite(entry)):
-            continue
         leaf = np.asarray(strip(get_path(f, path)))
+        if not _all_finite(leaf):
+            raise QuadratureInputError(
+                f"the field {path_name(path, 'f')} is {leaf.tolist()}: the integral has no "
+                "derivative with respect to a NaN or infinite parameter"
+            )
         idx = np.unravel_index(int(np.flatnonzero(~np.isfinite(entry))[0]), entry.shape)
         entry_name = str(list(idx)) if leaf.ndim else ""
         name = path_name(path, "").lstrip(".") + entry_name
@@ -248,7 +249,6 @@ def integral_rrule(
     the domain points (position 4); the others come back as :class:`SkippedTangent`.
     """
     f_paths = _wanted(needs, 1, f)
-    _finite_fields(f, f_paths)
     which = [k for (k,) in _wanted(needs, 4, points) if np.isfinite(strip(points[k]))]
     adaptive = _continuous_rule(rule) if f_paths else None
     continuous = adaptive is not None
@@ -265,7 +265,7 @@ def integral_rrule(
             fx, f_pullback = _ad_rrule(f, x, f_paths)
         else:
             fx = f(x)
-    y = contract(w, fx, x)
+    y = contract(w, fx, x, f)
 
     def integrate_pullback(y_bar: Any) -> tuple:
         if not f_paths:
@@ -303,7 +303,7 @@ def integral_frule(
             if d is not None and not is_zero(d):
                 field_dots[path] = d
     x, w = quadrature_nodes(f, rule, points)
-    y = contract(w, f(x), x)
+    y = contract(w, f(x), x, f)
     y_dot: Any = 0.0 * y
     adaptive = _continuous_rule(rule) if field_dots else None
     if adaptive is not None:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..engine.fields import leaves, path_name
 from ..engine.primitives import non_differentiable, primitive
 from ..engine.registry import has_rrule
 from ..engine.tracing import Box, strip
@@ -147,7 +148,8 @@ def _domain(domain: Any) -> tuple[Any, ...]:
             f"domain must be a tuple (a, b) or (a, c1, ..., b), got {domain!r}"
         )
     names = ["a", *(f"c{k}" for k in range(1, len(domain) - 1)), "b"]
-    points = []
+    points: list[Any] = []
+    previous = 0.0
     for k, (name, p) in enumerate(zip(names, domain, strict=True)):
         traced = type(p) is Box
         value = strip(p)
@@ -160,15 +162,14 @@ def _domain(domain: Any) -> tuple[Any, ...]:
         if abs(value) == math.inf and (traced or 0 < k < len(domain) - 1):
             why = "traced: no derivative exists at inf" if traced else "an interior breakpoint"
             raise QuadratureInputError(f"domain point {name} is {value}, {why}")
-        points.append(p if traced else value)
-    values = [float(strip(p)) for p in points]
-    for (lo, hi), (n_lo, n_hi) in zip(pairwise(values), pairwise(names), strict=True):
-        if math.isfinite(lo) and math.isfinite(hi) and not math.isfinite(hi - lo):
+        if points and math.isinf(value - previous) and math.isfinite(value + previous):
             raise QuadratureInputError(
-                f"the panel from {n_lo} = {lo:g} to {n_hi} = {hi:g} is wider than the largest "
-                "float (its width overflows float64): add a breakpoint at 0, or use an "
-                "infinite bound"
+                f"the panel from {names[k - 1]} = {previous:g} to {name} = {value:g} is wider "
+                "than the largest float (its width overflows float64): add a breakpoint at 0, "
+                "or use an infinite bound"
             )
+        points.append(p if traced else value)
+        previous = value
     return tuple(points)
 
 
@@ -236,14 +237,20 @@ def check_values(fx: Any, x: Any, what: str = "f") -> None:
         raise QuadratureInputError(f"{what} returned {values.dtype} values; real values needed")
 
 
-def non_finite(fx: Any, x: Any, what: str) -> None:
-    """Refuse a non-finite integrand value, naming the first node where ``what`` has one."""
+def non_finite(fx: Any, x: Any, what: str, f: Any = None) -> None:
+    """Refuse a non-finite integrand value, naming the first node where ``what`` has one, and
+    a NaN or infinite field of ``f`` if that is the cause."""
     values, nodes = np.asarray(strip(fx)), np.asarray(strip(x))
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
         node = float(nodes[bad[0]])
         at_end = node in (float(np.min(nodes)), float(np.max(nodes)))
+        fields = [(p, v) for p, v in leaves(f) if not np.all(np.isfinite(strip(v)))]
         advice = (
+            f"its field {path_name(fields[0][0], 'f')} is "
+            f"{np.asarray(strip(fields[0][1])).tolist()}"
+            if fields
+            else
             "an integrable singularity at an end of the domain needs a rule that avoids the "
             "end (GaussLegendre, TanhSinh or GaussKronrod)"
             if at_end
@@ -252,12 +259,13 @@ def non_finite(fx: Any, x: Any, what: str) -> None:
         raise QuadratureInputError(f"{what} returned {values[bad[0]]} at node x={node!r}; {advice}")
 
 
-def contract(w: Any, fx: Any, x: Any) -> Any:
-    """``sum_i w_i f(x_i)``, checking the values; a non-finite sum names the bad node."""
+def contract(w: Any, fx: Any, x: Any, f: Any = None) -> Any:
+    """``sum_i w_i f(x_i)``, checking the values; a non-finite sum names the bad node (and a
+    non-finite field of ``f``)."""
     check_values(fx, x)
     y = np.dot(w, fx)
     if not np.isfinite(strip(y)):
-        non_finite(fx, x, "f")
+        non_finite(fx, x, "f", f)
         raise QuadratureInputError(f"the quadrature sum overflowed to {strip(y)}")
     return y
 
@@ -295,4 +303,4 @@ def integral(f: Any, rule: QuadratureRule, method: str, points: tuple[Any, ...])
     x, w = quadrature_nodes(f, rule, points)
     with node_writes_refused():
         fx = f(x)
-    return float(contract(w, fx, x))
+    return float(contract(w, fx, x, f))
