@@ -3,12 +3,13 @@
 The table of contents: everything public is re-exported here. The package is layered, and
 imports point down only::
 
-    explore      compare, comparison, widgets + plots, cli    what users touch
-    quadrature   transforms, rules, adaptive, integration + adjoints
-    symbolic     parse -> derive -> printer -> codegen -> loader -> integrand, decorator
+    explore      compare, comparison, rule_specs, widgets + plots, cli    what users touch
+    quadrature   transforms, rules, interpolatory, tanh_sinh, adaptive, integration + adjoints
+    symbolic     declaration, parse -> derive -> printer -> codegen -> loader -> integrand,
+                 decorator
     checking     stencils, finite_differences, testing         (quadrature's "fd" uses it)
-    engine       tangents, fields, registry, table, numpy_table, tracing, recording,
-                 primitives, reverse, forward, broadcasting
+    engine       tangents, fields, needs, registry, table, numpy_table, primitives, tracing,
+                 recording, sweep, reverse, forward, broadcasting
     errors       every error class, by layer
 
 ``symrules.finite_differences``, ``symrules.testing`` and ``symrules.widgets`` are the public

@@ -4,10 +4,12 @@ Tangent types (:mod:`~symrules.engine.tangents`) and the fields of callables
 (:mod:`~symrules.engine.fields`) are the data; the rule registry
 (:mod:`~symrules.engine.registry`), the numpy table (:mod:`~symrules.engine.table` for its
 API, :mod:`~symrules.engine.numpy_table` for numpy's derivatives) and ``primitive``
-(:mod:`~symrules.engine.primitives`) say how to differentiate a call; tracing
+(:mod:`~symrules.engine.primitives`) say how to differentiate a call, and
+:mod:`~symrules.engine.needs` tells a rule which cotangents are wanted; tracing
 (:mod:`~symrules.engine.tracing`) intercepts numpy calls on traced values and recording
-(:mod:`~symrules.engine.recording`) applies their rules; :mod:`~symrules.engine.reverse` and
-:mod:`~symrules.engine.forward` are the user's entry points. Broadcasting is undone in one
+(:mod:`~symrules.engine.recording`) applies their rules and :mod:`~symrules.engine.sweep`
+walks the tape back; :mod:`~symrules.engine.reverse` and :mod:`~symrules.engine.forward` are
+the user's entry points. Broadcasting is undone in one
 place, :mod:`~symrules.engine.broadcasting`.
 """
 
