@@ -6,6 +6,9 @@ Examples
 >>> from symrules import finite_differences as fd
 >>> bool(np.isclose(fd.gradient(np.sin, 0.5), np.cos(0.5)))
 True
+>>> g, err = fd.gradient(np.sin, 0.5, error=True)  # the step is searched for; err bounds
+>>> bool(abs(g - np.cos(0.5)) <= err < 1e-10)
+True
 """
 
 from .checking.finite_differences import gradient, inner, jacobian, jvp, vjp

@@ -6,7 +6,8 @@ the oracle the rule checkers in :mod:`symrules.testing` compare against. The met
 (re-exported by the public path ``symrules.finite_differences``). :func:`gradient`, :func:`jvp`,
 :func:`vjp` and :func:`jacobian` perturb floats, arrays, containers of them, and the fields of
 closures and callable objects, returning cotangents shaped like their input (a :class:`Tangent`
-for an object). It uses the engine's fields and tangent types, never its tracing.
+for an object), and on request an error estimate of the same shape, from each entry's step
+search. It uses the engine's fields and tangent types, never its tracing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..errors import FiniteDifferenceError
 from .stencils import FDM, backward_fdm, central_fdm, forward_fdm
 
 __all__ = ["gradient", "inner", "jacobian", "jvp", "vjp"]
+
 
 def _dense_tangent(x: Any, values: dict[Path, Any]) -> Any:
     """A cotangent shaped like all of ``x``, with ``values[path]`` at every float leaf.
@@ -116,26 +118,38 @@ def _along(fun: Callable[[Any], Any], x: Any, path: Path, leaf: Any, idx: tuple)
 
 
 def _partials(
-    fun: Callable[[Any], Any], x: Any, fdm: FDM, step: float | None, bounds: Any
-) -> dict[Path, np.ndarray]:
-    """``path -> d fun / d leaf``, of shape ``leaf.shape + y.shape``, one entry at a time."""
-    out = {}
+    fun: Callable[[Any], Any],
+    x: Any,
+    fdm: FDM,
+    step: float | None,
+    bounds: Any,
+    error: bool,
+) -> tuple[dict[Path, np.ndarray], dict[Path, np.ndarray]]:
+    """``path -> d fun / d leaf`` and its error estimate, of shape ``leaf.shape + y.shape``,
+    one entry at a time (the errors are empty unless ``error``)."""
+    out, errors = {}, {}
     for path, leaf in _float_leaves(x, "x"):
         arr = np.asarray(leaf)
         eps = float(np.finfo(arr.dtype).eps)
-        columns = []
+        columns, column_errors = [], []
         for idx in np.ndindex(arr.shape):
             along = _along(fun, x, path, leaf, idx)
-            d = np.asarray(fdm(along, float(arr[idx]), step=step, bounds=bounds, eps=eps))
+            found = fdm(along, float(arr[idx]), step=step, bounds=bounds, eps=eps, error=error)
+            d, e = found if error else (found, None)
             if not np.all(np.isfinite(d)):
                 where = path_name(path, "x") + (str(list(idx)) if arr.ndim else "")
                 raise FiniteDifferenceError(
                     f"finite differences at {where} = {arr[idx]!r} gave {d}: fun is not finite "
-                    "at some stencil point; pass bounds=(lo, hi) to stay inside its domain"
+                    "at the stencil points tried (x may lie on the edge of fun's domain); pass "
+                    "bounds=(lo, hi) to finite_differences.gradient for one-sided stencils, or "
+                    "use a method that needs no stencil"
                 )
-            columns.append(d)
+            columns.append(np.asarray(d))
+            column_errors.append(np.asarray(e))
         out[path] = np.stack(columns).reshape(arr.shape + columns[0].shape)
-    return out
+        if error:
+            errors[path] = np.stack(column_errors).reshape(out[path].shape)
+    return out, errors
 
 
 def _unpack(x: Any, values: dict[Path, Any]) -> Any:
@@ -152,6 +166,7 @@ def gradient(
     order: int | None = None,
     step: float | None = None,
     bounds: tuple[float, float] | None = None,
+    error: bool = False,
 ) -> Any:
     """The gradient of the scalar ``fun`` at ``x`` by finite differences, shaped like ``x``.
 
@@ -167,15 +182,23 @@ def gradient(
     order : int, optional
         Accuracy order of a named method (default 4; the smallest stencil reaching it).
     step : float, optional
-        Overrides the step rule of :class:`FDM`.
+        A fixed step; by default each entry's step is searched for (see :class:`FDM`).
     bounds : (lo, hi), optional
         The domain of every perturbed entry; stencils near an end become one-sided.
+    error : bool
+        Also return an estimate of each entry's absolute error (see :class:`FDM`).
 
     Returns
     -------
     float, ndarray, container or Tangent
         A float for a float, an array for an array, the same container, or
-        ``Tangent(x, field=...)`` for an object; non-float leaves get ``NoTangent()``.
+        ``Tangent(x, field=...)`` for an object; non-float leaves get ``NoTangent()``. With
+        ``error=True``, ``(gradient, error)`` with ``error`` of the same structure.
+
+    Raises
+    ------
+    FiniteDifferenceError
+        ``fun`` is not finite at any stencil point tried for some entry.
 
     Examples
     --------
@@ -186,13 +209,17 @@ def gradient(
     >>> f_bar = gradient(lambda g: g(3.0), f)
     >>> np.allclose(f_bar.fields["p"], [9.0, 1.0])
     True
+    >>> g, err = gradient(lambda a: 1 / a, 1e-4, error=True)  # -1/a^2 = -1e8
+    >>> bool(abs(g + 1e8) <= err < 1e-6 * 1e8)
+    True
     """
     y = fun(x)
     if np.ndim(y) != 0:
         raise FiniteDifferenceError(
             f"gradient needs a scalar output, fun returned shape {np.shape(y)}; use jacobian or vjp"
         )
-    return _unpack(x, _partials(fun, x, _method(method, order), step, bounds))
+    values, errors = _partials(fun, x, _method(method, order), step, bounds, error)
+    return (_unpack(x, values), _unpack(x, errors)) if error else _unpack(x, values)
 
 
 def jacobian(
@@ -202,8 +229,11 @@ def jacobian(
     order: int | None = None,
     step: float | None = None,
     bounds: tuple[float, float] | None = None,
+    error: bool = False,
 ) -> Any:
     """The Jacobian of ``fun`` at ``x``: shape ``y.shape + x.shape`` (per leaf for a structure).
+
+    With ``error=True``, ``(jacobian, error)`` as for :func:`gradient`.
 
     Examples
     --------
@@ -212,13 +242,17 @@ def jacobian(
     >>> np.allclose(J, [[2.0, 1.0], [np.cos(1.0), 0.0]])
     True
     """
-    parts = _partials(fun, x, _method(method, order), step, bounds)
+    values, errors = _partials(fun, x, _method(method, order), step, bounds, error)
     y_ndim = np.ndim(fun(x))
-    moved = {}
-    for path, d in parts.items():
-        x_ndim = d.ndim - y_ndim
-        moved[path] = np.moveaxis(d, tuple(range(x_ndim)), tuple(range(y_ndim, d.ndim)))
-    return _unpack(x, moved)
+
+    def output_first(parts: dict[Path, np.ndarray]) -> Any:
+        moved = {}
+        for path, d in parts.items():
+            x_ndim = d.ndim - y_ndim
+            moved[path] = np.moveaxis(d, tuple(range(x_ndim)), tuple(range(y_ndim, d.ndim)))
+        return _unpack(x, moved)
+
+    return (output_first(values), output_first(errors)) if error else output_first(values)
 
 
 def jvp(
@@ -228,11 +262,13 @@ def jvp(
     method: str | FDM = "central",
     order: int | None = None,
     step: float | None = None,
+    error: bool = False,
 ) -> Any:
     """The directional derivative ``d/dt fun(x + t v)`` at ``t = 0`` (``fun`` may be vector-valued).
 
     ``v`` is shaped like ``x``: an array, a container, or a ``Tangent`` over ``x``'s fields;
-    missing or zero entries do not move. Returns ``y_dot`` only.
+    missing or zero entries do not move. Returns ``y_dot`` only, or ``(y_dot, error)`` with
+    ``error=True``; the step search starts from the size of ``x`` over that of ``v``.
 
     Examples
     --------
@@ -255,14 +291,13 @@ def jvp(
         scale = max(scale, float(np.max(np.abs(leaf), initial=0.0)))
     size = max((float(np.max(np.abs(d), initial=0.0)) for _, d in directions.values()), default=0)
     if size == 0:
-        return np.zeros_like(np.asarray(fun(x), dtype=float))
+        zero = np.zeros_like(np.asarray(fun(x), dtype=float))
+        return (zero, zero) if error else zero
 
     def along(t: float) -> Any:
         return fun(replace_leaves(x, {p: leaf + t * d for p, (leaf, d) in directions.items()}))
 
-    fdm = _method(method, order)
-    h = fdm.step_size(scale / size) if step is None else step
-    return fdm(along, 0.0, step=h)
+    return _method(method, order)(along, 0.0, step=step, scale=scale / size, error=error)
 
 
 def vjp(
@@ -273,10 +308,12 @@ def vjp(
     order: int | None = None,
     step: float | None = None,
     bounds: tuple[float, float] | None = None,
+    error: bool = False,
 ) -> Any:
     """``J^T u``: the gradient of ``<u, fun(x)>``, i.e. ``<u, column_i of J>`` per entry of x.
 
-    ``u`` is shaped like the output; the result is shaped like ``x`` (see :func:`gradient`).
+    ``u`` is shaped like the output; the result is shaped like ``x`` (see :func:`gradient`,
+    also for ``error``).
 
     Examples
     --------
@@ -286,4 +323,4 @@ def vjp(
     >>> np.allclose(x_bar, [2.0, 11.0])
     True
     """
-    return gradient(lambda z: inner(u, fun(z)), x, method, order, step, bounds)
+    return gradient(lambda z: inner(u, fun(z)), x, method, order, step, bounds, error)

@@ -4,7 +4,8 @@ This module owns the computation behind a :class:`~symrules.explore.comparison.C
 the gradient of ``I(f) = integrate(f, domain, rule)`` with respect to the fields ``p`` of ``f``
 by each method ("symbolic", "ad", "fd", see
 :func:`~symrules.quadrature.integration.integrate`), their errors against each other
-(:func:`gradient_errors`) and against a reference, and the time each method takes.
+(:func:`gradient_errors`) and against a reference, the time each method takes, and for "fd"
+the error finite differences estimate for themselves.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def compare(
     """The gradient of ``integrate(f, domain, rule)`` in ``f``'s fields by several methods.
 
     Each method computes ``value_and_grad`` of ``f -> integrate(f, domain, rule, method=m)``
-    with respect to ``f``; the results are compared pairwise and against a reference, and
+    with respect to ``f``, except "fd", which takes finite differences of the integral's value
+    and estimates their error; the results are compared pairwise and against a reference, and
     each is timed.
 
     Parameters
@@ -116,7 +118,8 @@ def compare(
         Each timing repeat runs the evaluation in a loop lasting at least this many seconds.
     fd_step : float, optional
         A fixed step for "fd" (central differences of order 4 on the integral); by default
-        ``integrate``'s own step rule.
+        each field's step is searched for (see :class:`~symrules.checking.stencils.FDM`).
+        Either way "fd" also estimates its own error (:attr:`Comparison.fd_error`).
 
     Returns
     -------
@@ -139,6 +142,8 @@ def compare(
     >>> exact = np.sin(2.0) / 2.0 - (1.0 - np.cos(2.0)) / 4.0  # d/da of (1 - cos a) / a
     >>> bool(np.isclose(c.gradients["ad"]["a"], exact)), c.reference, "symbolic" in c.skipped
     (True, 'ad', True)
+    >>> bool(abs(c.gradients["fd"]["a"] - exact) <= c.fd_error["a"] < 1e-8)
+    True
     """
     fields(f)
     for m in methods:
@@ -148,17 +153,20 @@ def compare(
     params = {_leaf_name(path): leaf for path, leaf in leaves(f)}
     value = None
     gradients: dict[str, dict[str, Any]] = {}
+    fd_error = None
     times: dict[str, float | None] = {}
     skipped: dict[str, str] = {}
     for m in methods:
         run = _runner(f, domain, rule, m, fd_step)
         try:
-            y, f_bar = run()
+            y, f_bar, f_error = run()
         except MethodError as err:
             skipped[m] = str(err)
             continue
         value = float(y) if value is None else value
         gradients[m] = _gradient_by_field(f, f_bar)
+        if f_error is not None:
+            fd_error = _gradient_by_field(f, f_error)
         times[m] = _timed(run, repeat, min_time)
     if value is None:
         value = float(integrate(f, domain, rule))
@@ -180,28 +188,44 @@ def compare(
         domain=tuple(float(p) for p in domain),
         rule=repr(rule),
         methods=tuple(methods),
+        fd_error=fd_error,
     )
 
 
 def _runner(
-    f: Any, domain: tuple[Any, ...], rule: QuadratureRule, method: str, fd_step: float | None
-) -> Callable[[], tuple[Any, Any]]:
-    """A no-argument function returning ``(value, f_bar)`` by ``method``."""
+    f: Any,
+    domain: tuple[Any, ...],
+    rule: QuadratureRule,
+    method: str,
+    fd_step: float | None,
+    fd_error: bool = True,
+) -> Callable[[], tuple[Any, Any, Any]]:
+    """A no-argument function returning ``(value, f_bar, error of f_bar or None)``.
+
+    "fd" differentiates the integral's value by :func:`~symrules.finite_differences.gradient`
+    (at ``fd_step``, or searching each field's step), estimating its error if ``fd_error``;
+    the other methods run ``value_and_grad`` of ``integrate(..., method=method)``.
+    """
+
+    if method == "fd":
+
+        def value(g: Any) -> float:
+            return float(integrate(g, domain, rule))
+
+        def by_finite_differences() -> tuple[Any, Any, Any]:
+            if not fd_error:
+                return value(f), fd.gradient(value, f, step=fd_step), None
+            return value(f), *fd.gradient(value, f, step=fd_step, error=True)
+
+        return by_finite_differences
 
     def integral(g: Any) -> Any:  # compare checked ``method`` against METHODS
         return integrate(g, domain, rule, method=cast(Method, method))
 
-    if method == "fd" and fd_step is not None:
-
-        def fd_at_step() -> tuple[Any, Any]:
-            return integral(f), fd.gradient(integral, f, step=fd_step)
-
-        return fd_at_step
-
     value_and_f_bar = value_and_grad(integral)
 
-    def by_method() -> tuple[Any, Any]:
-        return value_and_f_bar(f)
+    def by_method() -> tuple[Any, Any, Any]:
+        return (*value_and_f_bar(f), None)
 
     return by_method
 
@@ -215,8 +239,8 @@ def field_gradient(
 ) -> dict[str, Any]:
     """The gradient of ``integrate(f, domain, rule, method=method)`` by field name of ``f``.
 
-    One entry of :attr:`Comparison.gradients`, without timing; ``fd_step`` as in
-    :func:`compare`.
+    One entry of :attr:`Comparison.gradients`, without timing or error estimate; ``fd_step``
+    as in :func:`compare`.
 
     Examples
     --------
@@ -225,4 +249,4 @@ def field_gradient(
     {'a': 0.5, 'b': 1.0}
     """
     rule = DEFAULT_RULE if rule is None else rule
-    return _gradient_by_field(f, _runner(f, domain, rule, method, fd_step)()[1])
+    return _gradient_by_field(f, _runner(f, domain, rule, method, fd_step, fd_error=False)()[1])

@@ -1,10 +1,13 @@
 """The result of a comparison of gradient methods, and how it renders.
 
 A :class:`Comparison` holds the value of a quadrature functional, its gradient by field for
-each method, their errors against each other and against a reference, and the time each
-method took (see :func:`~symrules.explore.compare.compare`, which computes it). It renders as
-an HTML table in Jupyter, as an aligned text table in a terminal, and converts to plain data
-(``to_dict``, ``to_json``).
+each method, their errors against each other and against a reference, the time each method
+took, and the error finite differences estimate for themselves (see
+:func:`~symrules.explore.compare.compare`, which computes it). It renders as an HTML table in
+Jupyter, as an aligned text table in a terminal, and converts to plain data (``to_dict``,
+``to_json``). An "fd" entry that differs from the reference by more than its own error
+estimate is marked ``!``: finite differences were fooled (a kink at the parameter, noise),
+or the reference is wrong (a jump that moves with the parameter).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Comparison"]
+
+_MARK = ' data-fd-mark="exceeds-estimate"'  # on what shows an "fd" entry beyond its estimate
+_FLAG = ' <span class="symrules-fd-mark" title="beyond its error estimate">!</span>'
 
 
 def _entries(values: dict[str, Any]) -> list[tuple[str, str, tuple]]:
@@ -38,6 +44,16 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value.tolist()]
     value = float(value)
     return value if math.isfinite(value) else str(value)
+
+
+def _at(values: dict[str, Any], leaf: str, idx: tuple) -> float:
+    """Entry ``idx`` of ``values[leaf]`` as a float (``idx = ()`` for a scalar field)."""
+    return float(np.asarray(values[leaf])[idx])
+
+
+def _estimates(fd_error: dict[str, Any]) -> list[str]:
+    """Each entry of an "fd" error estimate as shown in the row below "fd"."""
+    return [f"{_at(fd_error, leaf, idx):.1e}" for leaf, _, idx in _entries(fd_error)]
 
 
 def _seconds(t: float | None) -> str:
@@ -81,6 +97,9 @@ class Comparison:
         The quadrature rule, as its ``repr``.
     methods : tuple
         The methods asked for, in order (applied or skipped).
+    fd_error : dict or None
+        ``field -> estimated absolute error`` of the "fd" gradient (shaped like it), from the
+        step search of :class:`~symrules.checking.stencils.FDM`; ``None`` without "fd".
 
     Examples
     --------
@@ -91,8 +110,8 @@ class Comparison:
     >>> c = sr.compare(f, (0.0, 1.0), GaussLegendre(3), repeat=0)
     >>> bool(np.allclose(c.gradients["ad"]["a"], 1 / 3)), c.reference
     (True, 'symbolic')
-    >>> c.errors("fd")[0] < 1e-9
-    True
+    >>> c.errors("fd")[0] <= max(c.fd_error.values()) < 1e-9, c.fd_exceeds_estimate()
+    (True, [])
     """
 
     value: float
@@ -106,6 +125,7 @@ class Comparison:
     domain: tuple[float, ...]
     rule: str
     methods: tuple[str, ...]
+    fd_error: dict[str, Any] | None = None
 
     def errors(self, method: str, against: str | None = None) -> tuple[float, float]:
         """``(absolute, relative)`` error of ``method`` against ``against`` (the reference).
@@ -125,6 +145,33 @@ class Comparison:
             why = self.skipped.get(missing, "it was not requested")
             raise KeyError(f"no gradient by {missing!r}: {why}")
         return self.abs_errors[method][against], self.rel_errors[method][against]
+
+    def fd_exceeds_estimate(self) -> list[str]:
+        """The entries (``"a"``, ``"c[1]"``) where "fd" differs from the reference by more
+        than its own error estimate; empty without an estimate or a reference.
+
+        Examples
+        --------
+        >>> import symrules as sr
+        >>> f = sr.Integrand("exp(a * x)", a=1.0)
+        >>> c = sr.compare(f, (0.0, 1.0), repeat=0, methods=("ad", "fd"))
+        >>> c.fd_exceeds_estimate()
+        []
+        """
+        return [entry for entry, _, _ in self._fd_beyond()]
+
+    def _fd_beyond(self) -> list[tuple[str, float, float]]:
+        """``(entry, |fd - reference|, estimate)`` for every "fd" entry beyond its estimate."""
+        if self.fd_error is None or self.reference is None or "fd" not in self.gradients:
+            return []
+        fd, ref = self.gradients["fd"], self.gradients[self.reference]
+        out = []
+        for leaf, entry, idx in _entries(self.params):
+            off = abs(_at(fd, leaf, idx) - _at(ref, leaf, idx))
+            estimate = _at(self.fd_error, leaf, idx)
+            if not off <= estimate:  # a nan counts as beyond
+                out.append((entry, off, estimate))
+        return out
 
     # plain data
     def to_dict(self) -> dict[str, Any]:
@@ -155,6 +202,10 @@ class Comparison:
             "rel_errors": {
                 m: {n: _plain(e) for n, e in row.items()} for m, row in self.rel_errors.items()
             },
+            "fd_error": (
+                None if self.fd_error is None else {k: _plain(v) for k, v in self.fd_error.items()}
+            ),
+            "fd_exceeds_estimate": self.fd_exceeds_estimate(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -178,10 +229,7 @@ class Comparison:
         for m in self.methods:
             if m not in self.gradients:
                 continue
-            grads = [
-                f"{float(np.asarray(self.gradients[m][leaf])[idx]):.15g}"
-                for leaf, _, idx in entries
-            ]
+            grads = [f"{_at(self.gradients[m], leaf, idx):.15g}" for leaf, _, idx in entries]
             if self.reference is None:
                 abs_err = rel_err = "-"
             elif m == self.reference:
@@ -192,6 +240,14 @@ class Comparison:
             rows.append((m, grads, abs_err, rel_err, _seconds(self.times.get(m))))
         return header, rows
 
+    def _fd_notes(self) -> list[str]:
+        """One line per marked "fd" entry: how far it is off, against its estimate."""
+        return [
+            f"! fd dI/d{entry} differs from {self.reference} by {off:.2e} "
+            f"(exceeds its error estimate {estimate:.1e})"
+            for entry, off, estimate in self._fd_beyond()
+        ]
+
     def _title(self) -> list[str]:
         domain = ", ".join(f"{p:g}" for p in self.domain)
         params = ", ".join(f"{k} = {_show(v)}" for k, v in self.params.items())
@@ -199,9 +255,15 @@ class Comparison:
 
     def __str__(self) -> str:
         header, rows = self._rows()
+        marked = {f"dI/d{entry}" for entry in self.fd_exceeds_estimate()}
         against = f"vs {self.reference}" if self.reference else "vs -"
         table = [["method", *header, f"abs err {against}", "rel err", "time"]]
-        table += [[m, *grads, a, r, t] for m, grads, a, r, t in rows]
+        for m, grads, a, r, t in rows:
+            if m == "fd":
+                grads = [g + " !" if h in marked else g for g, h in zip(grads, header, strict=True)]
+            table.append([m, *grads, a, r, t])
+            if m == "fd" and self.fd_error is not None:
+                table.append(["± fd", *_estimates(self.fd_error), "", "", ""])
         widths = [max(len(row[k]) for row in table) for k in range(len(table[0]))]
         lines = [*self._title(), f"I = {self.value:.15g}", ""]
         for row in table:
@@ -211,6 +273,7 @@ class Comparison:
             lines.append("  ".join(cells).rstrip())
         for m, why in self.skipped.items():
             lines.append(f"{m.ljust(widths[0])}  skipped: {why}")
+        lines += self._fd_notes()
         if len(self.gradients) > 2:
             lines += ["", "pairwise abs error (row vs column):"]
             names = list(self.gradients)
@@ -225,10 +288,11 @@ class Comparison:
         esc = html.escape
         entries = _entries(self.params)
         header, rows = self._rows()
+        marked = self.fd_exceeds_estimate()
         params = ", ".join(
             f'<span class="symrules-param" data-field="{esc(entry)}" '
-            f'data-value="{float(np.asarray(self.params[leaf])[idx])!r}">'
-            f"{esc(entry)} = {float(np.asarray(self.params[leaf])[idx]):.6g}</span>"
+            f'data-value="{_at(self.params, leaf, idx)!r}">'
+            f"{esc(entry)} = {_at(self.params, leaf, idx):.6g}</span>"
             for leaf, entry, idx in entries
         )
         head = "".join(f"<th>{esc(h)}</th>" for h in header)
@@ -236,7 +300,8 @@ class Comparison:
         out = [
             '<div class="symrules-comparison">',
             "<style>.symrules-comparison-table td { text-align: right; "
-            "font-variant-numeric: tabular-nums; padding: 0 0.6em; }</style>",
+            "font-variant-numeric: tabular-nums; padding: 0 0.6em; } "
+            ".symrules-fd-mark { color: #c00; font-weight: bold; }</style>",
             f'<p class="symrules-title">{esc(self._title()[0])}<br>at {params}<br>'
             f'<span class="symrules-value" data-value="{self.value!r}">I = {self.value:.15g}'
             "</span></p>",
@@ -245,23 +310,45 @@ class Comparison:
             "<th>time</th></tr></thead><tbody>",
         ]
         for m, grads, abs_err, rel_err, t in rows:
-            cells = "".join(
-                f'<td class="symrules-grad" data-method="{esc(m)}" data-field="{esc(entry)}" '
-                f'data-value="{float(np.asarray(self.gradients[m][leaf])[idx])!r}">{g}</td>'
-                for (leaf, entry, idx), g in zip(entries, grads, strict=True)
-            )
+            cells = ""
+            for (leaf, entry, idx), g in zip(entries, grads, strict=True):
+                extra = ""
+                if m == "fd" and self.fd_error is not None:
+                    extra = f' data-error="{_at(self.fd_error, leaf, idx)!r}"'
+                if m == "fd" and entry in marked:
+                    extra += _MARK
+                    g += _FLAG
+                cells += (
+                    f'<td class="symrules-grad" data-method="{esc(m)}" data-field="{esc(entry)}" '
+                    f'data-value="{_at(self.gradients[m], leaf, idx)!r}"{extra}>{g}</td>'
+                )
+            mark = _MARK if m == "fd" and marked else ""
             out.append(
-                f'<tr data-method="{esc(m)}"><th>{esc(m)}</th>{cells}'
+                f'<tr data-method="{esc(m)}"{mark}><th>{esc(m)}</th>{cells}'
                 f'<td class="symrules-abs-error">{abs_err}</td>'
                 f'<td class="symrules-rel-error">{rel_err}</td>'
                 f'<td class="symrules-time">{t}</td></tr>'
             )
+            if m == "fd" and self.fd_error is not None:
+                errors = "".join(
+                    f'<td class="symrules-fd-error" data-field="{esc(entry)}" '
+                    f'data-value="{_at(self.fd_error, leaf, idx)!r}">&plusmn;{e}</td>'
+                    for (leaf, entry, idx), e in zip(
+                        entries, _estimates(self.fd_error), strict=True
+                    )
+                )
+                out.append(
+                    f'<tr class="symrules-fd-error-row"><th title="the error finite differences '
+                    f'estimate for themselves">&plusmn; fd</th>{errors}<td colspan="3"></td></tr>'
+                )
         for m, why in self.skipped.items():
             out.append(
                 f'<tr data-method="{esc(m)}" class="symrules-skipped"><th>{esc(m)}</th>'
                 f'<td colspan="{len(header) + 3}">skipped: {esc(why)}</td></tr>'
             )
-        out.append("</tbody></table></div>")
+        out.append("</tbody></table>")
+        out += [f'<p class="symrules-fd-warning"{_MARK}>{esc(n)}</p>' for n in self._fd_notes()]
+        out.append("</div>")
         return "\n".join(out)
 
 

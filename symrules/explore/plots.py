@@ -118,7 +118,8 @@ def draw_fd_steps(
     sweep: Sweep,
     chosen_step: float | None,
 ) -> bytes:
-    """The finite-difference error against the step, with the step rule's and the chosen."""
+    """The finite-difference error against the step, with the step search's error and its
+    own estimate, or the chosen step."""
     reference = c.gradients.get(c.reference) if c.reference else None
     fig, ax = _figure()
     ax.set_title(f"fd error against step (reference: {c.reference})", fontsize=9)
@@ -134,9 +135,10 @@ def draw_fd_steps(
         errors.append(max(gradient_errors(g, reference)[0], FLOOR))
     ax.loglog(FD_STEPS, errors, "o-", ms=3, label="central, order 4")
     if "fd" in c.gradients and chosen_step is None:
-        ax.axhline(
-            max(c.errors("fd")[0], FLOOR), ls="--", color="C2", label="integrate's step rule"
-        )
+        ax.axhline(max(c.errors("fd")[0], FLOOR), ls="--", color="C2", label="step search")
+    if c.fd_error is not None:
+        estimate = max(float(np.max(e)) for e in c.fd_error.values())
+        ax.axhline(max(estimate, FLOOR), ls=":", color="C1", label="fd's own error estimate")
     if chosen_step is not None:
         ax.axvline(chosen_step, ls=":", color="C3", label="chosen step")
     ax.legend(fontsize=7)

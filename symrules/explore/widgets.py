@@ -46,13 +46,14 @@ SLOW = 0.25  # seconds: a sweep running longer than this shows its progress bar
 
 def _spec(rule: QuadratureRule) -> tuple[str, int] | None:
     """``(name, count)`` of a rule the picker knows, else ``None``."""
+    counts = [getattr(rule, attr, None) for attr in ("n", "level", "order")]
     for name, (make, default, _) in RULES.items():
-        for attr in ("n", "level", "order"):
-            count = getattr(rule, attr, None)
-            if isinstance(count, int) and make(count) == rule:
-                return name, count
-        if make(default) == rule:
-            return name, default
+        for count in [*(c for c in counts if isinstance(c, int)), default]:
+            try:
+                if make(count) == rule:
+                    return name, count
+            except SymrulesError:  # a count this rule refuses (Simpson's 21 subintervals)
+                continue
     return None
 
 
@@ -100,7 +101,9 @@ class GradientExplorer:
     method_toggles : dict
         ``method -> Checkbox``.
     fd_auto, fd_step : ipywidgets.Checkbox, ipywidgets.FloatLogSlider
-        Finite differences by ``integrate``'s step rule, or at the chosen step.
+        Finite differences with each field's step searched for, or at the chosen step. An
+        "fd" entry further from the reference than its own error estimate is marked ``!``
+        in the table (``data-fd-mark="exceeds-estimate"``).
     comparison : Comparison
         The latest comparison; ``table`` (an HTML widget) shows it.
     plots : dict
@@ -155,7 +158,7 @@ class GradientExplorer:
             )
             for m in ("symbolic", "ad", "fd")
         }
-        self.fd_auto = w.Checkbox(value=True, description="fd: integrate's step rule")
+        self.fd_auto = w.Checkbox(value=True, description="fd: step search")
         self.fd_step = w.FloatLogSlider(
             value=1e-6,
             base=10,

@@ -3,8 +3,9 @@
 Pins down: the coefficients of a p-point stencil match the classical tables exactly (as
 fractions); the error of a stencil of accuracy order a falls like h^a (log-log slope);
 Richardson extrapolation shrinks the error; gradients over floats, arrays, containers,
-closures and dataclasses match closed forms and come back shaped like the input; near a
-bound the stencil turns one-sided; bad input raises FiniteDifferenceError.
+closures and dataclasses match closed forms and come back shaped like the input, and so do
+their error estimates, which bound the true error; near a bound the stencil turns one-sided;
+bad input raises FiniteDifferenceError. (The step search itself: test_stencils.py.)
 """
 
 import dataclasses
@@ -35,9 +36,6 @@ ORDER_TOL = 0.1
 # The default 5-point central step gives ~1e-12 relative error on O(1) smooth functions;
 # 1e-9 leaves room for functions with larger higher derivatives.
 FD_RTOL = 1e-9
-# Near a square-root singularity the one-sided 5-point stencil spans 4h ~ 3x, past the
-# Taylor radius x of sqrt, so only percent-level accuracy is possible.
-SINGULAR_RTOL = 5e-2
 
 TABLES = {
     "central3_d1": (central_fdm(3), [F(-1, 2), 0, F(1, 2)], 2),
@@ -206,14 +204,18 @@ def test_gradient_structure_mirrors_fields():
     assert q_bar[1] is NoTangent()
 
 
-def test_one_sided_near_bounds():
-    # sqrt at x = 2e-3: the central 5-point stencil reaches x - 2h < 0.
+def test_not_finite_anywhere_raises_and_bounds_fix_it():
+    # sqrt at 0: every central stencil reaches below 0, so no step gives a finite value; the
+    # message says how to stay inside the domain.
+    with pytest.raises(FiniteDifferenceError, match=r"pass bounds=\(lo, hi\)"):
+        gradient(np.sqrt, 0.0)
+    # Near 0 the search skips the steps that leave the domain; bounds turn it one-sided.
     x = 2e-3
-    with np.errstate(invalid="ignore"), pytest.raises(FiniteDifferenceError, match="bounds"):
-        gradient(np.sqrt, x)
-    g = gradient(np.sqrt, x, bounds=(0.0, np.inf))
-    assert np.isfinite(g)
-    assert np.isclose(g, 0.5 / np.sqrt(x), rtol=SINGULAR_RTOL)
+    assert np.isclose(gradient(np.sqrt, x), 0.5 / np.sqrt(x), rtol=FD_RTOL)
+    assert np.isclose(gradient(np.sqrt, x, bounds=(0.0, np.inf)), 0.5 / np.sqrt(x), rtol=FD_RTOL)
+    # At the bound itself sqrt' is infinite: a finite value, flagged by its error estimate.
+    g, err = gradient(np.sqrt, 0.0, bounds=(0.0, np.inf), error=True)
+    assert np.isfinite(g) and err >= g
 
 
 def test_one_sided_at_the_boundary_is_accurate():
@@ -222,6 +224,38 @@ def test_one_sided_at_the_boundary_is_accurate():
     assert np.isclose(gradient(np.exp, 1.0, bounds=(0.0, 1.0)), np.e, rtol=FD_RTOL)
     # A narrow domain: the step shrinks to fit.
     assert np.isclose(gradient(np.exp, 0.5, bounds=(0.499, 0.501)), np.exp(0.5), rtol=1e-6)
+
+
+def test_error_estimates_are_shaped_like_the_gradient():
+    def quadratic(p, n):
+        return lambda t: p[0] * t**2 + p[1] * t + n
+
+    f = quadratic(np.array([2.0, -1.0]), 3)
+    f_bar, err = gradient(lambda g: g(1.5) + g(-0.5), f, error=True)
+    assert isinstance(err, Tangent) and err.primal is f
+    assert err.fields["p"].shape == (2,) and err.fields["n"] is NoTangent()
+    assert np.all(np.abs(f_bar.fields["p"] - [2.5, 1.0]) <= err.fields["p"])
+    x = {"a": np.array([1.0, 2.0]), "b": (0.5, 7)}
+    g, e = gradient(lambda d: np.sum(d["a"] ** 2) * d["b"][0], x, error=True)
+    assert isinstance(e["b"], tuple) and e["b"][1] is NoTangent()
+    assert np.all(np.abs(g["a"] - x["a"]) <= e["a"]) and abs(g["b"][0] - 5.0) <= e["b"][0]
+    assert gradient(np.sin, 0.4) == gradient(np.sin, 0.4, error=True)[0]
+
+
+def test_jacobian_jvp_and_vjp_estimate_their_error(rng):
+    a = rng.standard_normal((2, 3))
+    x, v, u = rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal(2)
+
+    def fun(z):
+        return np.tanh(a @ z)
+
+    exact = (1 - np.tanh(a @ x) ** 2)[:, None] * a  # d tanh(a z) / dz
+    J, J_err = jacobian(fun, x, error=True)
+    assert J_err.shape == J.shape == (2, 3) and np.all(np.abs(J - exact) <= J_err)
+    y_dot, y_dot_err = jvp(fun, x, v, error=True)
+    assert np.all(np.abs(y_dot - exact @ v) <= y_dot_err)
+    x_bar, x_bar_err = vjp(fun, x, u, error=True)
+    assert np.all(np.abs(x_bar - u @ exact) <= x_bar_err)
 
 
 def test_jvp_vector_valued():

@@ -2,8 +2,10 @@
 
 On integrands whose gradients are known in closed form, each method's numbers are checked by
 value; the errors a Comparison reports are recomputed independently (from the closed form and
-from the reported gradients) and must agree; a method that cannot apply is reported with its
-reason; the tables and the plain data carry the same numbers.
+from the reported gradients) and must agree; the error "fd" estimates for itself bounds its
+true error, and an "fd" entry that disagrees with the reference beyond it is marked in the text,
+the HTML and the plain data; a method that cannot apply is reported with its reason; the tables
+and the plain data carry the same numbers.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from symrules.quadrature.adaptive import GaussKronrod
 EXACT = 1e-12  # relative: symbolic and AD gradients with a converged rule, vs the closed form
 FD = 1e-8  # relative: finite differences of order 4 at their default step
 SAME = 1e-14  # absolute: a reported error vs the same error recomputed independently
+MARK = 'data-fd-mark="exceeds-estimate"'  # the HTML hook of an fd entry beyond its estimate
 NO_TIMING = {"repeat": 0}
 
 
@@ -54,6 +57,15 @@ def make_gaussian(a: float, b: float):
         return a * np.exp(-b * x**2)
 
     return gaussian
+
+
+def make_step(s: float):
+    """``x -> [x < s]`` on (0, 1): ``I(s) = s`` for ``s`` in (0, 1), a jump that moves."""
+
+    def step(x: np.ndarray) -> np.ndarray:
+        return np.where(x < s, 1.0, 0.0)
+
+    return step
 
 
 def check_close(gradient: dict, exact: dict, rtol: float) -> None:
@@ -91,6 +103,47 @@ def test_reported_errors_are_the_true_errors(gaussian: Comparison) -> None:
             assert gaussian.abs_errors[m][n] == np.max(np.abs(g - h))
             assert gaussian.rel_errors[m][n] == np.max(np.abs(g - h)) / np.max(np.abs(h))
     assert gaussian.errors("fd")[0] > 0.0  # finite differences are never bit-exact here
+
+
+def test_fd_error_estimate_bounds_the_true_error(gaussian: Comparison) -> None:
+    exact = gaussian_gradient(1.3, 0.7)
+    assert gaussian.fd_error is not None and set(gaussian.fd_error) == set(exact)
+    for name, value in exact.items():
+        assert abs(gaussian.gradients["fd"][name] - value) <= gaussian.fd_error[name]
+        assert gaussian.fd_error[name] <= FD * abs(value)
+    assert gaussian.fd_exceeds_estimate() == []
+    assert MARK not in gaussian._repr_html_() and "exceeds its error estimate" not in str(gaussian)
+
+
+def test_the_issue_example_x_over_a() -> None:
+    # I(a) = 1 / (2 a) on (0, 1): dI/da = -1 / (2 a^2) = -5e7 at a = 1e-4. A step of 1e-3
+    # reached past the pole at a = 0 and gave +2.5e5.
+    c = compare(sr.Integrand("x/a", a=1e-4), (0.0, 1.0), **NO_TIMING)
+    exact = -1.0 / (2 * 1e-4**2)
+    assert c.gradients["fd"]["a"] == pytest.approx(exact, rel=FD)
+    assert c.fd_error is not None and abs(c.gradients["fd"]["a"] - exact) <= c.fd_error["a"]
+    assert c.fd_exceeds_estimate() == []
+
+
+def test_fd_beyond_its_estimate_is_marked() -> None:
+    # A jump that moves with s: the adaptive rule follows it, so I(s) = s and fd finds
+    # dI/ds = 1, while AD differentiates the sum on the final nodes and finds 0. They differ
+    # by far more than fd's estimate: the mark says one of them is wrong (here AD).
+    c = compare(make_step(0.4), (0.0, 1.0), **NO_TIMING)
+    assert c.fd_error is not None and abs(c.gradients["fd"]["s"] - 1.0) <= c.fd_error["s"]
+    assert c.gradients["ad"]["s"] == 0.0
+    assert c.fd_exceeds_estimate() == ["s"]
+    text = str(c)
+    assert "1.00e+00 (exceeds its error estimate" in text
+    assert re.search(r"^fd +1\.0+\d* !", text, re.MULTILINE)
+    page = c._repr_html_()
+    assert f'<tr data-method="fd" {MARK}>' in page
+    parser = _Cells()
+    parser.feed(page)
+    assert parser.marked == {("fd", "s")}
+    assert f'<p class="symrules-fd-warning" {MARK}>' in page
+    data = json.loads(c.to_json())
+    assert data["fd_exceeds_estimate"] == ["s"] and data["fd_error"] == c.fd_error
 
 
 def test_times_are_measured_per_method(gaussian: Comparison) -> None:
@@ -145,6 +198,10 @@ def test_fixed_fd_step_is_the_order_4_central_difference() -> None:
     ) / (12 * h)
     assert c.gradients["fd"]["b"] == pytest.approx(stencil, rel=1e-12)
     assert c.reference is None and "vs -" in str(c)
+    exact = gaussian_gradient(1.3, 0.7)
+    assert c.fd_error is not None
+    for name, value in exact.items():  # at h = 1e-2 the error is ~1e-7, and the bound holds
+        assert abs(c.gradients["fd"][name] - value) <= c.fd_error[name]
 
 
 def test_field_gradient_is_one_row() -> None:
@@ -153,19 +210,26 @@ def test_field_gradient_is_one_row() -> None:
 
 
 class _Cells(HTMLParser):
-    """Collects ``data-method``/``data-field``/``data-value`` of the gradient cells."""
+    """Collects ``data-method``/``data-field``/``data-value`` of the gradient cells (and which
+    are marked), the parameters and the fd error estimates."""
 
     def __init__(self) -> None:
         super().__init__()
         self.cells: dict[tuple[str, str], float] = {}
         self.params: dict[str, float] = {}
+        self.fd_error: dict[str, float] = {}
+        self.marked: set[tuple[str, str]] = set()
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
         if a.get("class") == "symrules-grad":
             self.cells[a["data-method"], a["data-field"]] = float(a["data-value"])
+            if a.get("data-fd-mark") == "exceeds-estimate":
+                self.marked.add((a["data-method"], a["data-field"]))
         if a.get("class") == "symrules-param":
             self.params[a["data-field"]] = float(a["data-value"])
+        if a.get("class") == "symrules-fd-error":
+            self.fd_error[a["data-field"]] = float(a["data-value"])
 
 
 def test_html_table_carries_the_exact_numbers(gaussian: Comparison) -> None:
@@ -175,6 +239,7 @@ def test_html_table_carries_the_exact_numbers(gaussian: Comparison) -> None:
     for m, g in gaussian.gradients.items():
         for name, value in g.items():
             assert parser.cells[m, name] == value  # repr round-trips a float exactly
+    assert parser.fd_error == gaussian.fd_error
 
 
 def test_text_table_is_aligned_and_shows_the_numbers(gaussian: Comparison) -> None:
@@ -186,6 +251,12 @@ def test_text_table_is_aligned_and_shows_the_numbers(gaussian: Comparison) -> No
         numbers = [float(t) for t in re.findall(r"-?\d\.\d+(?:e-?\d+)?", rows[m])[:2]]
         assert numbers == pytest.approx([g["a"], g["b"]], rel=1e-14)
     assert "pairwise abs error" in text and "I = 1.05104454898636" in text
+    assert gaussian.fd_error is not None
+    estimates = next(line for line in table if line.startswith("± fd")).split()[2:]
+    assert [float(e) for e in estimates] == pytest.approx(
+        [gaussian.fd_error["a"], gaussian.fd_error["b"]],
+        rel=0.1,  # printed with 2 digits
+    )
 
 
 def test_plain_data_round_trips_through_json(gaussian: Comparison) -> None:
@@ -195,6 +266,7 @@ def test_plain_data_round_trips_through_json(gaussian: Comparison) -> None:
     for m, g in gaussian.gradients.items():
         assert data["gradients"][m] == g
         assert data["abs_errors"][m] == gaussian.abs_errors[m]
+    assert data["fd_error"] == gaussian.fd_error and data["fd_exceeds_estimate"] == []
     assert data["value"] == gaussian.value and data["domain"] == [0.0, 1.0]
     assert json.loads(
         compare(sr.Integrand("a*exp(-x**2)", a=1.0), (0, math.inf), **NO_TIMING).to_json()

@@ -2,9 +2,10 @@
 
 Moving a slider changes ``explorer.comparison`` and the table's gradient cells to the
 closed-form gradient at the new value; the rule picker, node count, method toggles and
-finite-difference step each take effect; a bad setting shows a message and keeps the last
-good table; the plots are PNG images redrawn in place; ``import symrules`` stays free of
-ipywidgets and matplotlib.
+finite-difference step each take effect; an "fd" entry further from the reference than its
+own error estimate is marked in the table, and only then; a bad setting shows a message and
+keeps the last good table; the plots are PNG images redrawn in place; ``import symrules``
+stays free of ipywidgets and matplotlib.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from browser.problems import GAUSSIAN, POLYNOMIAL, gaussian_gradient, polynomial_gradient
 
 import symrules as sr
-from symrules.quadrature import GaussLegendre, Simpson, integrate
+from symrules.quadrature import GaussKronrod, GaussLegendre, Simpson, integrate
 
 pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
@@ -27,20 +28,25 @@ from symrules.widgets import GradientExplorer
 EXACT = 1e-12  # relative: symbolic and AD with a 20-node Gauss rule on a smooth integrand
 FD = 1e-8  # relative: finite differences at integrate's step rule
 PNG = b"\x89PNG\r\n\x1a\n"
+MARK = 'data-fd-mark="exceeds-estimate"'  # the HTML hook of an fd entry beyond its estimate
 
 
 class _Cells(HTMLParser):
-    """The gradient cells of a comparison table: ``(method, field) -> data-value``."""
+    """The gradient cells of a comparison table: ``(method, field) -> data-value``, and the
+    cells marked as beyond fd's error estimate."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.cells: dict[tuple[str, str], float] = {}
+        self.marked: set[tuple[str, str]] = set()
         self.feed(text)
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
         if a.get("class") == "symrules-grad":
             self.cells[a["data-method"], a["data-field"]] = float(a["data-value"])
+            if a.get("data-fd-mark") == "exceeds-estimate":
+                self.marked.add((a["data-method"], a["data-field"]))
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +58,7 @@ def explorer() -> GradientExplorer:
 def check_table(explorer: GradientExplorer, a: float, b: float) -> None:
     exact = gaussian_gradient(a, b)
     cells = _Cells(explorer.table.value).cells
+    assert MARK not in explorer.table.value  # a smooth integrand: fd within its estimate
     for m in explorer.comparison.gradients:
         rtol = FD if m == "fd" else EXACT
         for name, value in exact.items():
@@ -119,6 +126,35 @@ def test_fd_step(explorer: GradientExplorer) -> None:
     ) / (12 * h)
     assert explorer.comparison.gradients["fd"]["b"] == pytest.approx(stencil, rel=1e-12)
     explorer.fd_auto.value = True
+
+
+def make_step(s: float):
+    """``x -> [x < s]``: on (0, 1), ``I(s) = s`` for ``s`` in (0, 1), else 0 or 1."""
+
+    def step(x: np.ndarray) -> np.ndarray:
+        return np.where(x < s, 1.0, 0.0)
+
+    return step
+
+
+def test_the_table_marks_fd_beyond_its_estimate() -> None:
+    explorer = GradientExplorer(make_step(1.5), (0.0, 1.0), GaussKronrod(), plots=False)
+    assert explorer.rule_picker.value == "gauss-kronrod"
+    cells = _Cells(explorer.table.value)  # the jump is outside: I = 1 for every s
+    assert explorer.comparison is not None and explorer.comparison.fd_error is not None
+    assert abs(cells.cells["fd", "s"]) <= explorer.comparison.fd_error["s"]
+    assert cells.cells["ad", "s"] == 0.0
+    assert cells.marked == set() and MARK not in explorer.table.value
+    # The jump inside: the adaptive rule follows it and fd finds dI/ds = 1, while AD on the
+    # final nodes finds 0; they differ by far more than fd's estimate, and the table says so.
+    explorer.sliders["s"].value = 0.4
+    cells = _Cells(explorer.table.value)
+    assert cells.cells["fd", "s"] == pytest.approx(1.0, rel=FD)
+    assert cells.cells["ad", "s"] == 0.0
+    assert cells.marked == {("fd", "s")}
+    assert "exceeds its error estimate" in explorer.table.value
+    explorer.sliders["s"].value = 1.2  # outside again: the mark goes
+    assert MARK not in explorer.table.value
 
 
 def test_closure_and_array_fields() -> None:
