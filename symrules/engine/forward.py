@@ -50,7 +50,7 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
                 f"{shape_of(x)}"
             )
         boxed.append(Box(x, trace, tangent=x_dot))
-    with assignment_refused():
+    with assignment_refused:
         out = fun(*boxed)
     if is_differentiable(out) or not children(out):
         return _primal_and_tangent(out, trace)

@@ -137,7 +137,8 @@ def reverse_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list, ne
     if not (isinstance(out, tuple) and len(out) == 2 and callable(out[1])):
         raise RuleError(f"the rrule {name_of(rule)} for {name_of(fun)} must return (y, pullback)")
     y, pullback = out
-    if not (type(y) is np.ndarray and y.dtype.kind == "f"):
+    kind = type(y)
+    if not (kind is np.float64 or kind is float or (kind is np.ndarray and y.dtype.kind == "f")):
         _check_output(fun, y)
     return y, _rule_vjp(fun, rule, pullback, len(uargs), top)
 

@@ -53,7 +53,7 @@ def vjp(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tu
         b, nodes = box_input(trace, x, f"argument {i}")
         boxed.append(b)
         node_lists.append(nodes)
-    with assignment_refused():
+    with assignment_refused:
         y, outputs = outputs_of(fun(*boxed), trace)
     flat = [node for nodes in node_lists for _, node in nodes]
 
@@ -270,7 +270,7 @@ def rrule_via_ad(
                 nodes = []
         boxed.append(b)
         node_lists.append(nodes)
-    with assignment_refused():
+    with assignment_refused:
         y, outputs = outputs_of(boxed[0](*boxed[1:]), trace)
     flat = [n for ns in node_lists if ns for _, n in ns]
 

@@ -19,11 +19,10 @@ numpy call in user code, so it is written for speed.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import operator
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -265,20 +264,25 @@ for _op, _ufunc in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
 # dispatch
 
 
-@contextlib.contextmanager
-def assignment_refused() -> Iterator[None]:
-    """Name numpy's error for ``plain_array[i] = traced``: numpy takes the traced value for a
-    sequence (it can be indexed) before it could be asked for its value."""
-    try:
-        yield
-    except ValueError as err:
-        if "setting an array element with a sequence" not in str(err):
-            raise
-        raise TracingError(
-            "a traced value was assigned into an element of a plain numpy array "
-            "(out[i] = traced), which would drop its derivative; build the array with "
-            "np.stack, np.concatenate or np.where instead"
-        ) from None
+class _AssignmentRefused:
+    """Names numpy's error for ``plain_array[i] = traced``: numpy takes the traced value for a
+    sequence (it can be indexed) before it could ask for its value. A class, not a
+    ``contextlib`` generator: it wraps every differentiated call, and costs less."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> None:
+        if kind is ValueError and "setting an array element with a sequence" in str(err):
+            raise TracingError(
+                "a traced value was assigned into an element of a plain numpy array "
+                "(out[i] = traced), which would drop its derivative; build the array with "
+                "np.stack, np.concatenate or np.where instead"
+            ) from None
+
+
+#: ``with assignment_refused:`` around user code run on traced values.
+assignment_refused = _AssignmentRefused()
 
 
 def bind(fun: Any, args: tuple, kwargs: dict) -> Any:

@@ -238,7 +238,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="H",
-        help="a fixed step for fd (default: step rule)",
+        help="a fixed step for fd (default: a step search with an error estimate)",
     )
     cmp.add_argument("--repeat", type=int, default=3, help="timing repeats (0: no timing)")
     cmp.add_argument("--json", action="store_true", help="print the comparison as JSON")

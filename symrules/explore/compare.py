@@ -150,7 +150,9 @@ def compare(
         if m not in METHODS:
             raise MethodError(f"unknown method {m!r}: choose from {METHODS}")
     rule = DEFAULT_RULE if rule is None else rule
-    params = {_leaf_name(path): leaf for path, leaf in leaves(f)}
+    params = {
+        _leaf_name(path): float(leaf) if np.ndim(leaf) == 0 else leaf for path, leaf in leaves(f)
+    }
     value = None
     gradients: dict[str, dict[str, Any]] = {}
     fd_error = None

@@ -18,7 +18,7 @@ import sympy as sp
 
 from ..errors import ParameterNameError, ParameterValueError
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "Declaration", "check_name"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "Declaration", "check_name", "declared"]
 
 #: Functions a string expression may call, by the name it uses.
 FUNCTIONS: dict[str, Any] = {
@@ -65,6 +65,7 @@ class Declaration:
     var: str
     sizes: tuple[tuple[str, int | None], ...]
     _table: dict[str, Any] = field(init=False, repr=False, compare=False)
+    _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         var = check_name(self.var, "the variable name (var)")
@@ -101,6 +102,7 @@ class Declaration:
                 )
             seen.add(sym.name)
         object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_names", tuple(name for name, _ in sizes))
 
     @property
     def x(self) -> sp.Symbol:
@@ -110,7 +112,7 @@ class Declaration:
     @property
     def names(self) -> tuple[str, ...]:
         """Parameter names, in declaration order."""
-        return tuple(name for name, _ in self.sizes)
+        return self._names
 
     def symbols(self, name: str) -> Any:
         """The symbol of ``name``: a ``Symbol``, or a tuple of them for an array parameter."""
@@ -137,6 +139,21 @@ def _flatten(values: Any) -> list[sp.Symbol]:
     for value in values:
         out.extend(value if isinstance(value, tuple) else (value,))
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def declared(var: str, sizes: tuple[tuple[str, int | None], ...]) -> Declaration:
+    """``Declaration(var, sizes)``, built once per distinct declaration.
+
+    An Integrand is often rebuilt on every call of a loss function; its declaration, like its
+    compiled rules, is then a dictionary lookup.
+
+    Examples
+    --------
+    >>> declared("x", (("a", None),)) is declared("x", (("a", None),))
+    True
+    """
+    return Declaration(var, sizes)
 
 
 def check_name(name: Any, role: str) -> str:

@@ -30,18 +30,17 @@ from ..engine.registry import register_frule, register_rrule
 from ..engine.tangents import SkippedTangent, Tangent, is_zero
 from ..engine.tracing import Box, is_traced
 from ..errors import InputError, ParameterNameError, ParameterValueError, SymbolicError
-from .declaration import Declaration
+from .declaration import Declaration, declared
 from .loader import GeneratedRules, generated_rules
 from .parse import free_names
 
-__all__ = ["Integrand", "parameter_value", "symbolic_rule"]
+__all__ = ["Integrand", "numpy_args", "parameter_value", "symbolic_rule"]
 
 
 def parameter_value(name: str, value: Any) -> tuple[int | None, Any]:
-    """``(size, value)``: ``None`` and an ``np.float64`` for a scalar, the length and an array.
+    """``(size, value)``: ``None`` and a float for a scalar, the length and a float array.
 
-    Scalars are numpy floats, never Python floats: generated code then follows numpy's
-    semantics (``inf`` and a warning for ``0.0**-0.5``, not ``ZeroDivisionError``).
+    Generated code receives scalars as ``np.float64`` (see :func:`numpy_args`).
     """
     if isinstance(value, Box):
         shape = tuple(value.shape)
@@ -60,7 +59,7 @@ def parameter_value(name: str, value: Any) -> tuple[int | None, Any]:
                 f"parameter {name!r} must be a real number or 1-D array, got dtype {value.dtype}"
             )
         shape = value.shape
-        value = np.float64(value) if value.ndim == 0 else value.astype(float)
+        value = float(value) if value.ndim == 0 else value.astype(float)
     if len(shape) > 1:
         raise ParameterValueError(
             f"parameter {name!r} has shape {shape}; parameters are scalars or 1-D arrays"
@@ -127,7 +126,7 @@ class Integrand:
             size, value = parameter_value(name, value)
             sizes.append((name, size))
             values.append(value)
-        self._rules: GeneratedRules = generated_rules(expr, Declaration(var, tuple(sizes)))
+        self._rules: GeneratedRules = generated_rules(expr, declared(var, tuple(sizes)))
         # by the declared names: Unicode NFKC form, as in expressions
         self._params = dict(zip(self._rules.declaration.names, values, strict=True))
 
@@ -138,12 +137,12 @@ class Integrand:
     def __symrules_replace__(self, new_fields: dict[str, Any]) -> Integrand:
         new = object.__new__(Integrand)
         new._rules = self._rules
-        new._params = {**self._params, **{k: _numpy_scalar(v) for k, v in new_fields.items()}}
+        new._params = {**self._params, **new_fields}
         return new
 
     # evaluation
     def __call__(self, x: Any) -> Any:
-        return self._rules.primal(_nodes(x), *self._params.values())
+        return self._rules.primal(_nodes(x), *numpy_args(self._params.values()))
 
     # attributes
     @property
@@ -183,10 +182,13 @@ class Integrand:
         return r"$\displaystyle \begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
 
 
-def _numpy_scalar(value: Any) -> Any:
-    """A Python float as ``np.float64``: generated code follows numpy's semantics (``0.0**-0.5``
-    is ``inf`` with a warning, not a ``ZeroDivisionError``)."""
-    return np.float64(value) if type(value) is float or type(value) is int else value
+def numpy_args(values: Any) -> list[Any]:
+    """Parameter values as generated code receives them: Python scalars as ``np.float64``.
+
+    Generated code then follows numpy's semantics (``0.0**-0.5`` is ``inf`` with a warning,
+    not a ``ZeroDivisionError``; ``(-0.5)**0.5`` is ``nan``, not a complex number).
+    """
+    return [np.float64(v) if type(v) is float or type(v) is int else v for v in values]
 
 
 def _nodes(x: Any) -> Any:
@@ -242,7 +244,7 @@ def integrand_rrule(
     (5.0, [6.0, 12.0])
     """
     x = _nodes(x)
-    y, pullback = f._rules.rrule(x, *f._params.values())
+    y, pullback = f._rules.rrule(x, *numpy_args(f._params.values()))
     need_x_bar = needs[1]
     names = f._rules.declaration.names
 
@@ -274,7 +276,7 @@ def integrand_frule(dots: tuple[Any, Any], f: Integrand, x: Any) -> tuple[Any, A
     param_dots = [given.get(name) for name in f._rules.declaration.names]
     param_dots = [None if d is None or is_zero(d) else d for d in param_dots]
     x_dot = None if is_zero(x_dot) else x_dot
-    return f._rules.frule(_nodes(x), *f._params.values(), x_dot, *param_dots)
+    return f._rules.frule(_nodes(x), *numpy_args(f._params.values()), x_dot, *param_dots)
 
 
 def symbolic_rule(expr: Any, /, wrt: str | tuple[str, ...], var: str = "x",
@@ -332,7 +334,7 @@ def symbolic_rule(expr: Any, /, wrt: str | tuple[str, ...], var: str = "x",
 
     def symbolic_pullback(*args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(*args, **kwargs).arguments
-        values = [_numpy_scalar(bound[n]) for n in rules.declaration.names]
+        values = numpy_args(bound[n] for n in rules.declaration.names)
         bars = rules.pullback(bound["y_bar"], _nodes(bound[var]), *values,
                               need_x_bar=var in names)  # fmt: skip
         out = tuple(bars[order.index(n)] for n in names)
