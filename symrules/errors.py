@@ -24,6 +24,7 @@ __all__ = [
     "MethodError",
     "MissingCotangentError",
     "NoNumpyPrinterError",
+    "NonFiniteValueError",
     "ParameterNameError",
     "ParameterValueError",
     "QuadratureError",
@@ -156,6 +157,24 @@ class QuadratureInputError(QuadratureError, ValueError):
     ... except QuadratureInputError as err:
     ...     print(err)
     Simpson(n=3): n must be an even number of subintervals, got 3
+    """
+
+
+class NonFiniteValueError(QuadratureInputError, ArithmeticError):
+    """The integrand, or a partial of it, is NaN or infinite at a node; the message names the
+    node and, if one is, the non-finite field that caused it.
+
+    It is also an ``ArithmeticError``, as numpy's ``FloatingPointError`` is: a finite difference
+    whose trial step leaves the integrand's domain treats it as a step too large.
+
+    Examples
+    --------
+    >>> import numpy as np, symrules as sr
+    >>> try:
+    ...     sr.integrate(lambda x: 1 / x, (0, 1), sr.Trapezoid(4))
+    ... except NonFiniteValueError as err:
+    ...     print(str(err).split(";")[0])
+    f returned inf at node x=0.0
     """
 
 

@@ -9,13 +9,17 @@ the same nodes, with no exception and no NaN. ``python tests/fuzz.py`` runs 10,0
 from __future__ import annotations
 
 import numpy as np
-from differential import Case, cases, check
-from hypothesis import HealthCheck, given, settings
+import sympy as sp
+from differential import C, X, Case, cases, check
+from hypothesis import HealthCheck, example, given, settings
 
 
 @settings(max_examples=300, derandomize=True, deadline=None,
           suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])  # fmt: skip
 @given(cases())
+# Found by the 10,000-expression run: the finite difference's first trial step moved c[1] past
+# the first node, where the square root is NaN; such a step is now a step too large.
+@example(Case(sp.sqrt(X - C[1]), a=1.1, b=0.705, c=(1.576, 0.573), lo=0.573, hi=0.9))
 def test_every_method_agrees_with_sympy(case: Case) -> None:
     with np.errstate(all="ignore"):  # numpy's warnings at kinks and poles are not the test
         outcome = check(case)

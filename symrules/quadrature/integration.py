@@ -28,7 +28,7 @@ from ..engine.fields import leaves, path_name
 from ..engine.primitives import non_differentiable, primitive
 from ..engine.registry import has_rrule
 from ..engine.tracing import Box, strip
-from ..errors import MethodError, QuadratureInputError
+from ..errors import MethodError, NonFiniteValueError, QuadratureInputError
 from .adaptive import AdaptiveResult, GaussKronrod
 from .rules import QuadratureRule
 
@@ -256,7 +256,7 @@ def non_finite(fx: Any, x: Any, what: str, f: Any = None) -> None:
             if at_end
             else "f is not finite inside the domain: a pole, or a NaN or infinite parameter"
         )
-        raise QuadratureInputError(f"{what} returned {values[bad[0]]} at node x={node!r}; {advice}")
+        raise NonFiniteValueError(f"{what} returned {values[bad[0]]} at node x={node!r}; {advice}")
 
 
 def contract(w: Any, fx: Any, x: Any, f: Any = None) -> Any:

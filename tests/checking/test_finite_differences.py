@@ -14,6 +14,7 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
+import symrules as sr
 from symrules.engine.tangents import NoTangent, Tangent
 from symrules.errors import FiniteDifferenceError, SymrulesError
 from symrules.finite_differences import (
@@ -216,6 +217,16 @@ def test_not_finite_anywhere_raises_and_bounds_fix_it():
     # At the bound itself sqrt' is infinite: a finite value, flagged by its error estimate.
     g, err = gradient(np.sqrt, 0.0, bounds=(0.0, np.inf), error=True)
     assert np.isfinite(g) and err >= g
+
+
+def test_a_trial_step_outside_the_integrands_domain_is_a_step_too_large():
+    # integrate refuses a NaN integrand value with NonFiniteValueError, an ArithmeticError:
+    # the search's first steps move c past the first node, where sqrt(x - c) is NaN, and the
+    # finer ones give the derivative. Oracle: -sum w / (2 sqrt(x - c)) on the same nodes.
+    rule, c = sr.GaussLegendre(8), 0.573
+    x, w = rule.nodes_weights(c, 0.9)
+    g = gradient(lambda c: sr.integrate(lambda x: np.sqrt(x - c), (0.573, 0.9), rule), c)
+    assert np.isclose(g, -np.sum(w / (2 * np.sqrt(x - c))), rtol=FD_RTOL)
 
 
 def test_one_sided_at_the_boundary_is_accurate():
