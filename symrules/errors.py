@@ -171,7 +171,7 @@ class NonFiniteValueError(QuadratureInputError, ArithmeticError):
     --------
     >>> import numpy as np, symrules as sr
     >>> try:
-    ...     sr.integrate(lambda x: 1 / x, (0, 1), sr.Trapezoid(4))
+    ...     sr.integrate(lambda x: np.where(x == 0, np.inf, x), (0, 1), sr.Trapezoid(4))
     ... except NonFiniteValueError as err:
     ...     print(str(err).split(";")[0])
     f returned inf at node x=0.0
