@@ -62,23 +62,14 @@ def is_differentiable(value: Any) -> bool:
     return getattr(type(value), "_symrules_traced", False)
 
 
-def _is_walked_object(obj: Any) -> bool:
-    if isinstance(obj, type | types.ModuleType | types.BuiltinFunctionType):
-        return False
-    if hasattr(type(obj), "__symrules_fields__"):
-        return True
-    if dataclasses.is_dataclass(obj) or isinstance(obj, types.SimpleNamespace):
-        return True
-    return callable(obj) and hasattr(obj, "__dict__") and not isinstance(obj, np.ufunc)
-
-
 def children(obj: Any) -> dict[Any, Any] | None:
     """Take ``obj`` apart one level: ``name -> value`` for a structured object, else ``None``.
 
     Closures give their captured variables by free-variable name, ``functools.partial`` gives
     ``func``, ``args`` and ``keywords``, a bound method gives its object's fields, a dataclass
     or callable object its attributes; tuples and lists give their items by index and dicts by
-    key. Numbers, arrays, strings and opaque objects are leaves (``None``).
+    key. Numbers, arrays, strings and opaque objects are leaves (``None``). How a type is taken
+    apart is decided once per type (:func:`_plan`) and reused.
 
     Examples
     --------
@@ -87,31 +78,57 @@ def children(obj: Any) -> dict[Any, Any] | None:
     >>> children(make(2.0))
     {'p': 2.0}
     """
-    if isinstance(obj, tuple | list):
-        return dict(enumerate(obj))
-    if isinstance(obj, dict):
-        return dict(obj)
-    if isinstance(obj, types.FunctionType):
-        if obj.__closure__ is None:
-            return {}
-        out = {}
-        for name, cell in zip(obj.__code__.co_freevars, obj.__closure__, strict=True):
-            try:
-                out[name] = cell.cell_contents
-            except ValueError:  # an empty cell: a variable not yet assigned
-                continue
-        return out
-    if isinstance(obj, functools.partial):
-        return _partial_children(obj)
-    if isinstance(obj, types.MethodType):
-        return children(obj.__self__)
-    if not _is_walked_object(obj):
-        return None
-    if hasattr(type(obj), "__symrules_fields__"):
-        return dict(obj.__symrules_fields__())
-    if dataclasses.is_dataclass(obj):
-        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-    return dict(vars(obj))
+    plan = _PLANS.get(type(obj))
+    if plan is None:
+        plan = _PLANS.setdefault(type(obj), _plan(type(obj)))
+    return plan(obj)
+
+
+#: ``type -> how to take its instances apart``, filled on first sight of each type.
+_PLANS: dict[type, Callable[[Any], dict[Any, Any] | None]] = {}
+_LEAF_TYPES = (type, types.ModuleType, types.BuiltinFunctionType, np.ufunc, np.ndarray,
+               np.generic, float, int, complex, str, bytes)  # fmt: skip
+
+
+def _plan(kind: type) -> Callable[[Any], dict[Any, Any] | None]:
+    """How to take an instance of ``kind`` apart (see :func:`children`)."""
+    if issubclass(kind, tuple | list):
+        return lambda obj: dict(enumerate(obj))
+    if issubclass(kind, dict):
+        return dict
+    if issubclass(kind, types.FunctionType):
+        return _closure_children
+    if issubclass(kind, functools.partial):
+        return _partial_children
+    if issubclass(kind, types.MethodType):
+        return lambda obj: children(obj.__self__)
+    if issubclass(kind, _LEAF_TYPES):
+        return _leaf
+    if hasattr(kind, "__symrules_fields__"):
+        return lambda obj: dict(obj.__symrules_fields__())
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        return lambda obj: {name: getattr(obj, name) for name in names}
+    called = any("__call__" in vars(base) for base in kind.__mro__)
+    if issubclass(kind, types.SimpleNamespace) or called:  # a callable object: its attributes
+        return lambda obj: dict(vars(obj)) if hasattr(obj, "__dict__") else None
+    return _leaf
+
+
+def _leaf(obj: Any) -> None:
+    return None
+
+
+def _closure_children(obj: types.FunctionType) -> dict[str, Any]:
+    if obj.__closure__ is None:
+        return {}
+    out = {}
+    for name, cell in zip(obj.__code__.co_freevars, obj.__closure__, strict=True):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:  # an empty cell: a variable not yet assigned
+            continue
+    return out
 
 
 def field_names(obj: Any) -> tuple[Any, ...]:

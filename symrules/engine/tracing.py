@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import TracingError, UnsupportedFunctionError
 from .broadcasting import shape_of
-from .fields import Path, leaves, replace_leaves
+from .fields import Path, children, leaves, replace_leaves
 from .recording import forward_rule, name_of, reverse_rule
 from .registry import NON_DIFFERENTIABLE
 from .table import normalize_call, table_entry
@@ -70,14 +70,20 @@ def _is_box(x: Any) -> bool:
     return type(x) is Box
 
 
-def _has_box(x: Any) -> bool:
+def _has_box(x: Any, seen: set[int] | None = None) -> bool:
     if type(x) is Box:
         return True
     if isinstance(x, _PLAIN):
         return False
-    if isinstance(x, tuple | list):
-        return any(map(_has_box, x))
-    return any(True for _ in leaves(x, _is_box))
+    kids = children(x)
+    if not kids:
+        return False
+    if seen is None:
+        seen = set()
+    elif id(x) in seen:  # a cycle: the walk that got here first looks at the rest
+        return False
+    seen.add(id(x))
+    return any(_has_box(kid, seen) for kid in kids.values())
 
 
 def is_traced(x: Any) -> bool:

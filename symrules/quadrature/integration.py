@@ -141,6 +141,14 @@ def integrate(
 
 
 def _domain(domain: Any) -> tuple[Any, ...]:
+    """The domain's points as floats (traced ones kept), checked; a domain of Python numbers
+    is checked once."""
+    if type(domain) is tuple and all(type(p) is float or type(p) is int for p in domain):
+        return _plain_domain(domain)
+    return _checked_domain(domain)
+
+
+def _checked_domain(domain: Any) -> tuple[Any, ...]:
     if isinstance(domain, np.ndarray) and domain.ndim == 1:
         domain = tuple(domain.tolist())
     if not isinstance(domain, tuple | list) or len(domain) < 2:
@@ -171,6 +179,9 @@ def _domain(domain: Any) -> tuple[Any, ...]:
         points.append(p if traced else value)
         previous = value
     return tuple(points)
+
+
+_plain_domain = lru_cache(maxsize=64)(_checked_domain)
 
 
 def _resolve(f: Any, method: str) -> str:
@@ -250,8 +261,7 @@ def non_finite(fx: Any, x: Any, what: str, f: Any = None) -> None:
             f"its field {path_name(fields[0][0], 'f')} is "
             f"{np.asarray(strip(fields[0][1])).tolist()}"
             if fields
-            else
-            "an integrable singularity at an end of the domain needs a rule that avoids the "
+            else "an integrable singularity at an end of the domain needs a rule that avoids the "
             "end (GaussLegendre, TanhSinh or GaussKronrod)"
             if at_end
             else "f is not finite inside the domain: a pole, or a NaN or infinite parameter"

@@ -57,6 +57,13 @@ class QuadratureRule:
     True
     """
 
+    # A rule is configuration, never differentiated: the engine finds no fields to walk.
+    def __symrules_fields__(self) -> dict[str, Any]:
+        return {}
+
+    def __symrules_replace__(self, new_fields: dict[str, Any]) -> QuadratureRule:
+        return self
+
     def _reference(self) -> Reference:
         raise NotImplementedError
 
