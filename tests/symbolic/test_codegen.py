@@ -13,7 +13,7 @@ import sympy as sp
 from integrand_catalogue import CATALOGUE, IDS, Case, oracle
 
 from symrules.errors import NoNumpyPrinterError
-from symrules.symbolic import loader
+from symrules.symbolic import store
 from symrules.symbolic.codegen import generate_source
 from symrules.symbolic.declaration import Declaration
 from symrules.symbolic.derive import derive
@@ -220,11 +220,12 @@ def test_second_construction_hits_the_cache() -> None:
 
 def test_disk_cache_writes_plain_python(tmp_path) -> None:
     d = Declaration("x", (("w", None),))
+    before_dir = store.cache_dir()
     set_cache_dir(tmp_path)
     try:
         written = generated_rules("w*x**9 - x", d)
         files = list(tmp_path.iterdir())
-        assert [f.suffix for f in files] == [".py"]
+        assert [f.name for f in files] == [f"{written.filename.split()[1][:-1]}.py"]
         assert files[0].read_text() == written.source
         clear_cache()
         before = cache_info()["disk_hits"]
@@ -233,5 +234,5 @@ def test_disk_cache_writes_plain_python(tmp_path) -> None:
         assert loaded.source == written.source and loaded.primal(2.0, 1.0) == 510.0
         assert loaded.derivation.partials["w"] == d.x**9  # derived again on demand
     finally:
-        set_cache_dir(None)
-    assert loader._DISK["dir"] is None
+        set_cache_dir(before_dir)
+    assert store.cache_dir() == before_dir
