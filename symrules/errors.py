@@ -21,6 +21,7 @@ __all__ = [
     "FieldsError",
     "FiniteDifferenceError",
     "InputError",
+    "KernelError",
     "MethodError",
     "MissingCotangentError",
     "NoNumpyPrinterError",
@@ -130,6 +131,14 @@ class ExpressionTooLargeError(SymbolicError):
 
 class NoNumpyPrinterError(SymbolicError):
     """An expression calls a function that has no vectorized numpy translation."""
+
+
+class KernelError(SymrulesError, RuntimeError):
+    """numba could not compile an expression's fused kernel; the message names the file.
+
+    An Integrand whose kernel fails falls back to its numpy rules with a warning; the error
+    reaches a user who calls the kernel directly.
+    """
 
 
 # ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from differential import C, X, Case, cases, check
+from differential import C, Case, X, cases, check
 from hypothesis import HealthCheck, example, given, settings
 
 

@@ -80,6 +80,14 @@ def _symbolic_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[A
     return out
 
 
+def _fused(f: Any, x: Any, w: Any) -> tuple[Any, Any] | None:
+    """``(value, f_bar at y_bar = 1)`` from ``f``'s compiled kernel, in one pass over the
+    nodes, or ``None`` if it has none (only an Integrand on the numba backend has one) or a
+    sum is not finite (the numpy rules' checks then name the node)."""
+    fused = getattr(type(f), "__symrules_fused__", None)
+    return None if fused is None else fused(f, x, w)
+
+
 def _ad_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
     """One tape of ``f`` over all nodes: ``f_bar`` over the fields wanted, nothing for ``x``."""
     fx, pullback = rrule_via_ad(f, x, needs=Needs.of_paths([paths, False]))
@@ -258,18 +266,28 @@ def integral_rrule(
         _first_order(f, points, "method='fd'")
     x, w = quadrature_nodes(f, rule, points)
     f_pullback = None
+    fused = None
+    if f_paths and not continuous and method == "symbolic" and not is_traced((f, points)):
+        fused = _fused(f, x, w)
     with node_writes_refused():
-        if f_paths and not continuous and method == "symbolic":
+        if fused is not None:
+            y, fused_bar = fused
+        elif f_paths and not continuous and method == "symbolic":
             fx, f_pullback = _symbolic_rrule(f, x, f_paths)
         elif f_paths and not continuous and method == "ad":
             fx, f_pullback = _ad_rrule(f, x, f_paths)
         else:
             fx = f(x)
-    y = contract(w, fx, x, f)
+    if fused is None:
+        y = contract(w, fx, x, f)
 
     def integrate_pullback(y_bar: Any) -> tuple:
         if not f_paths:
             f_bar: Any = SkippedTangent() if any(True for _ in leaves(f)) else NoTangent()
+        elif fused is not None and type(y_bar) is not Box:
+            f_bar = y_bar * fused_bar
+        elif fused is not None:  # a traced y_bar: the numpy rules, which trace through
+            f_bar = _symbolic_rrule(f, x, f_paths)[1](w * y_bar)[0]
         elif f_pullback is not None and type(y_bar) is Box:
             f_bar = f_pullback(w * y_bar)[0]
         elif f_pullback is not None:  # a plain y_bar scales the few field cotangents instead

@@ -1,4 +1,4 @@
-"""Symbolic rules: SymPy-derived partials generated into vectorized numpy rules.
+"""Symbolic rules: SymPy-derived partials generated into numpy rules and fused numba kernels.
 
 The pipeline, one module a step, imported in this order:
 :mod:`~symrules.symbolic.declaration` (the symbols and their checked, mangled names),
@@ -6,13 +6,18 @@ The pipeline, one module a step, imported in this order:
 :mod:`~symrules.symbolic.derive`
 (partials and their shared subexpressions), :mod:`~symrules.symbolic.printer` (one expression
 to numpy source), :mod:`~symrules.symbolic.codegen` (the module of rules around it),
+:mod:`~symrules.symbolic.kernels` (the fused numba kernel, from the same derivation),
+:mod:`~symrules.symbolic.store` (the sealed files of the disk cache),
+:mod:`~symrules.symbolic.compiled` (a kernel compiled once, by numba, on first use),
 :mod:`~symrules.symbolic.loader` (compiled once, cached, shown in tracebacks), then
-:mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable object, its registered
-rules and :func:`symbolic_rule`) and :mod:`~symrules.symbolic.decorator` (:func:`integrand`).
+:mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable object and its registered
+rules), :mod:`~symrules.symbolic.pullback` (:func:`symbolic_rule`, the generated pullback
+alone) and :mod:`~symrules.symbolic.decorator` (:func:`integrand`).
 Importing this package imports SymPy; ``import symrules`` alone does not.
 """
 
 from .decorator import integrand
-from .integrand import Integrand, symbolic_rule
+from .integrand import Integrand
+from .pullback import symbolic_rule
 
 __all__ = ["Integrand", "integrand", "symbolic_rule"]

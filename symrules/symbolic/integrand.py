@@ -1,9 +1,9 @@
 """The :class:`Integrand`: an expression as a callable object whose fields are its parameters.
 
-This module owns the user-facing symbolic objects: :class:`Integrand`, its generated reverse
-and forward rules registered with the engine, and :func:`symbolic_rule`, the generated pullback
-on its own. The :func:`~symrules.symbolic.decorator.integrand` decorator builds Integrands from
-Python functions.
+This module owns the user-facing symbolic object :class:`Integrand` and its generated reverse
+and forward rules registered with the engine (:func:`~symrules.symbolic.pullback.symbolic_rule`
+is the generated pullback on its own; the :func:`~symrules.symbolic.decorator.integrand`
+decorator builds Integrands from Python functions).
 
 How it works
 ------------
@@ -17,7 +17,8 @@ one contracted cotangent per parameter, wrapped into ``Tangent(f, ...)``, and ``
 
 from __future__ import annotations
 
-import inspect
+import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -29,12 +30,17 @@ from ..engine.primitives import primitive
 from ..engine.registry import register_frule, register_rrule
 from ..engine.tangents import SkippedTangent, Tangent, is_zero
 from ..engine.tracing import Box, is_traced
-from ..errors import InputError, ParameterNameError, ParameterValueError, SymbolicError
-from .declaration import Declaration, declared
+from ..errors import (
+    InputError,
+    KernelError,
+    ParameterNameError,
+    ParameterValueError,
+)
+from .compiled import Kernel
+from .declaration import declared
 from .loader import GeneratedRules, generated_rules
-from .parse import free_names
 
-__all__ = ["Integrand", "numpy_args", "parameter_value", "symbolic_rule"]
+__all__ = ["Integrand", "as_nodes", "numpy_args", "parameter_value"]
 
 
 def parameter_value(name: str, value: Any) -> tuple[int | None, Any]:
@@ -80,6 +86,11 @@ class Integrand:
         array parameter ``c``. A SymPy expression may use ``IndexedBase("c")[k]``.
     var : str
         Name of the variable (the node array the quadrature evaluates ``f`` on).
+    backend : {"numba", "numpy"}, optional
+        What computes a quadrature's value and gradient under ``method="symbolic"``: the
+        fused numba kernel (one pass over the nodes, compiled on first use and cached on
+        disk) or the numpy rules. Default: ``"numba"`` where numba is installed. Calls on
+        nodes, forward mode and higher derivatives always use the numpy rules.
     **params
         The parameters and their initial values: real scalars or 1-D arrays (traced values
         too, inside :func:`symrules.grad`). These are the Integrand's differentiable fields.
@@ -92,7 +103,13 @@ class Integrand:
         ``name -> d expr / d name`` for every parameter (a 1-D ``sympy.Array`` for an array
         parameter) and, last, for the variable.
     source : str
-        The generated numpy code (``primal``, ``rrule``, ``frule``, ``pullback``).
+        The generated numpy code (``primal``, ``rrule``, ``frule``, ``pullback``), then, for
+        the numba backend, the kernel's.
+    backend : str
+        ``"numba"`` or ``"numpy"``: which computes the symbolic quadrature.
+    kernel : Kernel or None
+        The fused numba kernel on the numba backend (its ``source``, the cache file ``path``
+        and, after the first quadrature, ``compile_seconds``), else ``None``.
     params : dict
         The current parameter values, by name.
 
@@ -114,19 +131,23 @@ class Integrand:
     symbolic_rule : the generated pullback alone.
     """
 
-    def __init__(self, expr: Any, /, var: str = "x", **params: Any) -> None:
+    def __init__(
+        self, expr: Any, /, var: str = "x", backend: str | None = None, **params: Any
+    ) -> None:
         if not isinstance(var, str):
             raise ParameterNameError(
                 f"var must be a string naming the variable, got {type(var).__name__} "
-                f"{repr(var)[:40]}; a parameter cannot be named 'var' (the keyword names the "
-                "variable): rename it"
+                f"{repr(var)[:40]}; a parameter cannot be named 'var' or 'backend' (keywords "
+                "of Integrand): rename it"
             )
+        _check_backend(backend)
         sizes, values = [], []
         for name, value in params.items():
             size, value = parameter_value(name, value)
             sizes.append((name, size))
             values.append(value)
         self._rules: GeneratedRules = generated_rules(expr, declared(var, tuple(sizes)))
+        self._backend = _backend(backend, self._rules)
         # by the declared names: Unicode NFKC form, as in expressions
         self._params = dict(zip(self._rules.declaration.names, values, strict=True))
 
@@ -136,13 +157,45 @@ class Integrand:
 
     def __symrules_replace__(self, new_fields: dict[str, Any]) -> Integrand:
         new = object.__new__(Integrand)
-        new._rules = self._rules
+        new._rules, new._backend = self._rules, self._backend
         new._params = {**self._params, **new_fields}
         return new
 
+    def __symrules_fused__(self, x: Any, w: Any) -> tuple[float, Tangent] | None:
+        """``(sum_i w_i f(x_i), Tangent(f, p=sum_i w_i df/dp(x_i), ...))`` in one pass of the
+        compiled kernel, for plain nodes, weights and fields; ``None`` for the numpy backend
+        and where a sum is not finite (the numpy rules then name the node and the field).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> f = Integrand("a*x**2", a=3.0, backend="numba")
+        >>> value, f_bar = f.__symrules_fused__(np.array([1.0, 2.0]), np.array([0.5, 0.5]))
+        >>> float(value), float(f_bar.a)
+        (7.5, 2.5)
+        """
+        kernel = self._rules.kernel
+        if self._backend != "numba" or kernel is None:
+            return None
+        params = [np.ascontiguousarray(v, dtype=float) if np.ndim(v) else float(v)
+                  for v in self._params.values()]  # fmt: skip
+        x, w = np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float)
+        try:
+            value, *bars = kernel(w, x, *params)
+        except KernelError as err:
+            # every Integrand of this expression: numpy from now on
+            self._rules.kernel, self._rules.no_kernel = None, f"it failed to compile: {err}"
+            warnings.warn(f"symrules: {err}; using the numpy rules of {self.expr}",
+                          RuntimeWarning, stacklevel=2)  # fmt: skip
+            return None
+        if not (math.isfinite(value) and all(np.isfinite(bar).all() for bar in bars)):
+            return None  # the numpy rules find the node and name it
+        names = self._rules.declaration.names
+        return np.float64(value), Tangent(self, **dict(zip(names, bars, strict=True)))
+
     # evaluation
     def __call__(self, x: Any) -> Any:
-        return self._rules.primal(_nodes(x), *numpy_args(self._params.values()))
+        return self._rules.primal(as_nodes(x), *numpy_args(self._params.values()))
 
     # attributes
     @property
@@ -163,7 +216,18 @@ class Integrand:
 
     @property
     def source(self) -> str:
-        return self._rules.source
+        kernel = self._rules.kernel
+        if self.backend == "numpy" or kernel is None:
+            return self._rules.source
+        return f"{self._rules.source}\n\n{kernel.source}"
+
+    @property
+    def backend(self) -> str:
+        return "numba" if self._backend == "numba" and self._rules.kernel is not None else "numpy"
+
+    @property
+    def kernel(self) -> Kernel | None:
+        return self._rules.kernel if self.backend == "numba" else None
 
     def __repr__(self) -> str:
         params = "".join(f", {k}={_show(v)}" for k, v in self._params.items())
@@ -182,6 +246,25 @@ class Integrand:
         return r"$\displaystyle \begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
 
 
+def _check_backend(backend: Any) -> None:
+    if backend is not None and backend not in ("numba", "numpy"):
+        raise InputError(
+            f"backend must be 'numba' or 'numpy', got {backend!r}; a parameter cannot be "
+            "named 'backend' or 'var' (keywords of Integrand): rename it"
+        )
+
+
+def _backend(backend: str | None, rules: GeneratedRules) -> str:
+    if backend is None:
+        return "numba" if rules.kernel is not None else "numpy"
+    if backend == "numba" and rules.kernel is None:
+        raise InputError(
+            f"backend='numba': {rules.expr} has no numba kernel ({rules.no_kernel}); use "
+            "backend='numpy'"
+        )
+    return backend
+
+
 def numpy_args(values: Any) -> list[Any]:
     """Parameter values as generated code receives them: Python scalars as ``np.float64``.
 
@@ -191,8 +274,18 @@ def numpy_args(values: Any) -> list[Any]:
     return [np.float64(v) if type(v) is float or type(v) is int else v for v in values]
 
 
-def _nodes(x: Any) -> Any:
-    """The nodes as a float array (or a traced one); anything else is refused by name."""
+def as_nodes(x: Any) -> Any:
+    """The nodes as a float array (or a traced one); anything else is refused by name.
+
+    Examples
+    --------
+    >>> as_nodes([0, 1])
+    array([0., 1.])
+    >>> as_nodes("x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symrules.errors.InputError: an Integrand is called on real numbers (an array of nodes), ...
+    """
     if type(x) is np.ndarray and x.dtype.kind == "f":
         return x
     if getattr(type(x), "_symrules_traced", False):
@@ -223,9 +316,7 @@ def _latex_part(part: Any) -> str:
 
 
 @register_rrule(Integrand)
-def integrand_rrule(
-    f: Integrand, x: Any, *, needs: Needs
-) -> tuple[Any, Callable[[Any], tuple]]:
+def integrand_rrule(f: Integrand, x: Any, *, needs: Needs) -> tuple[Any, Callable[[Any], tuple]]:
     """Reverse rule of an Integrand: the generated pullback, contracted over the nodes.
 
     ``pullback(y_bar)`` returns ``(Tangent(f, **param_bars), x_bar)``: one cotangent per
@@ -243,7 +334,7 @@ def integrand_rrule(
     >>> float(f_bar.a), x_bar.tolist()
     (5.0, [6.0, 12.0])
     """
-    x = _nodes(x)
+    x = as_nodes(x)
     y, pullback = f._rules.rrule(x, *numpy_args(f._params.values()))
     need_x_bar = needs[1]
     names = f._rules.declaration.names
@@ -276,71 +367,4 @@ def integrand_frule(dots: tuple[Any, Any], f: Integrand, x: Any) -> tuple[Any, A
     param_dots = [given.get(name) for name in f._rules.declaration.names]
     param_dots = [None if d is None or is_zero(d) else d for d in param_dots]
     x_dot = None if is_zero(x_dot) else x_dot
-    return f._rules.frule(_nodes(x), *numpy_args(f._params.values()), x_dot, *param_dots)
-
-
-def symbolic_rule(expr: Any, /, wrt: str | tuple[str, ...], var: str = "x",
-                  **params: Any) -> Callable[..., Any]:  # fmt: skip
-    """The generated pullback of ``expr`` as a standalone function.
-
-    Parameters
-    ----------
-    expr : str or sympy.Expr
-        The expression, as for :class:`Integrand`.
-    wrt : str or tuple of str
-        The names (parameters and/or the variable) whose cotangents are returned.
-    var : str
-        Name of the variable.
-    **params
-        Example values fixing each parameter's shape (scalar or 1-D array of a length).
-        Default: every free name of ``expr`` other than ``var`` is a scalar parameter.
-
-    Returns
-    -------
-    callable
-        ``pullback(y_bar, x, *params) -> cotangents`` (parameters positionally in
-        declaration order, or by name): for a scalar parameter ``sum(y_bar * df/dp)``, for an
-        array parameter the vector of those sums, for the variable ``y_bar * df/dx``. One
-        value when ``wrt`` is a string, else a tuple in the order of ``wrt``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> pullback = symbolic_rule("a*sin(x)", wrt=("a", "x"))
-    >>> x = np.array([0.0, 0.5])
-    >>> a_bar, x_bar = pullback(np.ones(2), x, a=2.0)
-    >>> bool(np.isclose(a_bar, np.sin(0.5))), bool(np.allclose(x_bar, 2 * np.cos(x)))
-    (True, True)
-    """
-    if not isinstance(var, str):
-        raise ParameterNameError(
-            f"var must be a string naming the variable, got {type(var).__name__}; a parameter "
-            "cannot be named 'var' or 'wrt' (the keywords of symbolic_rule): rename it"
-        )
-    if not params:
-        params = {name: 0.0 for name in free_names(expr, var)}
-    sizes = {name: parameter_value(name, value)[0] for name, value in params.items()}
-    rules = generated_rules(expr, Declaration(var, tuple(sizes.items())))
-    var = rules.declaration.var
-    order = [*rules.declaration.names, var]
-    names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
-    bad = [n for n in names if n not in order]
-    if bad:
-        raise SymbolicError(f"wrt={bad[0]!r} is not a parameter or the variable; have {order}")
-    signature = inspect.Signature(
-        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-         for n in ("y_bar", var, *rules.declaration.names)]
-    )  # fmt: skip
-
-    def symbolic_pullback(*args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(*args, **kwargs).arguments
-        values = numpy_args(bound[n] for n in rules.declaration.names)
-        bars = rules.pullback(bound["y_bar"], _nodes(bound[var]), *values,
-                              need_x_bar=var in names)  # fmt: skip
-        out = tuple(bars[order.index(n)] for n in names)
-        return out[0] if isinstance(wrt, str) else out
-
-    # inspect.signature reads this; typeshed does not declare it on functions
-    symbolic_pullback.__signature__ = signature  # type: ignore[attr-defined]
-    symbolic_pullback.__doc__ = f"Generated pullback of {rules.expr} with respect to {names}."
-    return symbolic_pullback
+    return f._rules.frule(as_nodes(x), *numpy_args(f._params.values()), x_dot, *param_dots)
