@@ -1,11 +1,12 @@
 """Run the differential test over many random integrands and count the outcomes.
 
-Run: ``python tests/fuzz.py --examples 10000`` (from the repository root). The expressions are
-those of ``tests/differential.py`` (derandomized with ``--seed``); each is checked by every
-method against SymPy, and the script prints how many agreed, how many were skipped (the
-integrand or a partial not finite on the drawn domain, so there is nothing to compare), and
-every disagreement, NaN, refusal and raw exception with its expression. It exits non-zero if
-any check failed.
+Run: ``python tests/fuzz.py --examples 10000 --backend numpy`` (from the repository root;
+with the default numba backend each expression also compiles its kernel, about 0.4 s). The
+expressions are those of ``tests/differential.py`` (derandomized with ``--seed``); each is
+checked by every method against SymPy, and the script prints how many agreed, how many were
+skipped (the integrand or a partial not finite on the drawn domain, so there is nothing to
+compare), and every disagreement, NaN, refusal and raw exception with its expression. It
+exits non-zero if any check failed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--backend", choices=("numba", "numpy"), default=None,
+                        help="the Integrand's (default: numba; each new expression compiles "
+                        "a kernel, about 0.4 s)")  # fmt: skip
     args = parser.parse_args()
     counts: collections.Counter[str] = collections.Counter()
     checks: collections.Counter[str] = collections.Counter()
@@ -40,7 +44,7 @@ def main() -> int:
     @given(cases())
     def run(case: Case) -> None:
         with np.errstate(all="ignore"):
-            outcome = check(case)
+            outcome = check(case, args.backend)
         counts[outcome.status] += 1
         checks.update(outcome.checks)
         if outcome.status not in ("ok", "skipped"):

@@ -82,8 +82,9 @@ def _symbolic_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[A
 
 def _fused(f: Any, x: Any, w: Any) -> tuple[Any, Any] | None:
     """``(value, f_bar at y_bar = 1)`` from ``f``'s compiled kernel, in one pass over the
-    nodes, or ``None`` if it has none (only an Integrand on the numba backend has one) or a
-    sum is not finite (the numpy rules' checks then name the node)."""
+    nodes, or ``None`` if it has none (only an Integrand on the numba backend has one), if
+    anything is traced by an outer differentiation, or if a sum is not finite (the numpy
+    rules' checks then name the node)."""
     fused = getattr(type(f), "__symrules_fused__", None)
     return None if fused is None else fused(f, x, w)
 
@@ -267,7 +268,7 @@ def integral_rrule(
     x, w = quadrature_nodes(f, rule, points)
     f_pullback = None
     fused = None
-    if f_paths and not continuous and method == "symbolic" and not is_traced((f, points)):
+    if f_paths and not continuous and method == "symbolic":
         fused = _fused(f, x, w)
     with node_writes_refused():
         if fused is not None:

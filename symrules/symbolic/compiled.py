@@ -8,9 +8,9 @@ machine code in the directory's ``__pycache__``) serves the next process; withou
 kernel is compiled in memory, once per process.
 
 numba is imported on a kernel's first use, not with symrules. Where numba is missing, or an
-expression uses something numba cannot compile, :func:`kernel` is ``None`` or the kernel
-raises :class:`~symrules.errors.KernelError` on its first call, and the Integrand falls back
-to its numpy rules with a :class:`RuntimeWarning` saying why.
+expression uses something numba cannot compile, the rules have no kernel (their ``no_kernel``
+says why) or the kernel raises :class:`~symrules.errors.KernelError` on its first call, and
+the Integrand falls back to its numpy rules with a :class:`RuntimeWarning` saying why.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ class Kernel:
     Attributes
     ----------
     compile_seconds : float or None
-        How long the first call took to compile (or load from numba's disk cache); ``None``
-        before it.
+        How long the first call took: compiling (or loading from numba's disk cache) and one
+        run; ``None`` before it.
     path : pathlib.Path or None
         The file the kernel was loaded from, when the disk cache is on.
 
@@ -93,7 +93,7 @@ class Kernel:
     def __call__(self, w: Any, x: Any, *params: Any) -> tuple:
         fused = self._fused
         if fused is None:
-            fused = self._compiled(w, x, params)
+            return self._first_call(w, x, params)
         return fused(w, x, *params)
 
     def _text(self) -> str:
@@ -109,10 +109,11 @@ class Kernel:
         self.path = path
         return text
 
-    def _compiled(self, w: Any, x: Any, params: tuple) -> Callable[..., Any]:
+    def _first_call(self, w: Any, x: Any, params: tuple) -> tuple:
+        """Compile (or load from numba's disk cache) for these types, and run once."""
         with _LOCK:
-            if self._fused is not None:
-                return self._fused
+            if self._fused is not None:  # another thread got here first
+                return self._fused(w, x, *params)
             start = time.perf_counter()
             text = self.source
             filename = (
@@ -127,7 +128,7 @@ class Kernel:
             try:
                 exec(compile(text, filename, "exec"), module.__dict__)
                 fused = module.fused
-                fused(w, x, *params)  # compiles (or loads numba's cache) for these types
+                out = fused(w, x, *params)
             except Exception as err:  # numba's typing and lowering errors have no common base
                 del sys.modules[module.__name__]
                 raise KernelError(
@@ -136,4 +137,4 @@ class Kernel:
                 ) from err
             self.compile_seconds = time.perf_counter() - start
             self._fused = fused
-            return fused
+            return out

@@ -163,8 +163,9 @@ class Integrand:
 
     def __symrules_fused__(self, x: Any, w: Any) -> tuple[float, Tangent] | None:
         """``(sum_i w_i f(x_i), Tangent(f, p=sum_i w_i df/dp(x_i), ...))`` in one pass of the
-        compiled kernel, for plain nodes, weights and fields; ``None`` for the numpy backend
-        and where a sum is not finite (the numpy rules then name the node and the field).
+        compiled kernel; ``None`` for the numpy backend, for traced nodes, weights or fields
+        (an outer differentiation: the numpy rules trace through) and where a sum is not
+        finite (the numpy rules then name the node and the field).
 
         Examples
         --------
@@ -176,6 +177,8 @@ class Integrand:
         """
         kernel = self._rules.kernel
         if self._backend != "numba" or kernel is None:
+            return None
+        if any(type(v) is Box for v in (x, w, *self._params.values())):
             return None
         params = [np.ascontiguousarray(v, dtype=float) if np.ndim(v) else float(v)
                   for v in self._params.values()]  # fmt: skip

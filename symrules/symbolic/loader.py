@@ -3,8 +3,8 @@
 The last of code generation's three layers: :func:`load` compiles a module text under a
 pseudo file name registered with :mod:`linecache` (tracebacks and ``inspect.getsource`` show
 the generated code); :func:`generated_rules` derives, generates and compiles an expression's
-rules once, caching them in memory by a structural key and, optionally, on disk as sealed
-``.py`` files (:mod:`~symrules.symbolic.store`, never pickles). Both caches may be used from
+rules once, caching them in memory by a structural key and on disk as sealed ``.py`` files
+(:mod:`~symrules.symbolic.store`; symrules writes no pickles). Both caches may be used from
 many threads at once. The rules carry their compiled kernel, built on first use
 (:mod:`~symrules.symbolic.compiled`).
 """

@@ -1,8 +1,11 @@
 """The disk store of generated code: sealed ``.py`` files in a private directory.
 
 Generated rules (:mod:`~symrules.symbolic.loader`) and compiled kernels
-(:mod:`~symrules.symbolic.compiled`) are kept as plain Python files, never pickles. This module
-owns where they live and how they are written and read.
+(:mod:`~symrules.symbolic.compiled`) are kept as plain Python files; symrules writes no
+pickles. (numba keeps its machine code for a kernel beside it, in ``__pycache__``, in its own
+format, which it loads with :mod:`pickle`: like everything here, only the directory's
+permissions protect it.) This module owns where the files live and how they are written and
+read.
 
 How it is kept honest
 ---------------------
@@ -170,9 +173,10 @@ def set_cache_dir(path: str | os.PathLike | None) -> None:
     (``<digest>.py``, the text of ``Integrand.source``) and the numba kernel
     (``<digest>_kernel.py``, whose machine code numba caches beside it in ``__pycache__``).
     Each ends with a digest of its text: a file whose digest does not match is ignored with a
-    :class:`RuntimeWarning` and rewritten. symrules never pickles. A new directory is created
-    readable by its owner only; an existing one writable by group or others, or owned by
-    another user, is refused with a :class:`RuntimeWarning` (the memory cache still works).
+    :class:`RuntimeWarning` and rewritten. symrules writes no pickles (numba's
+    ``__pycache__`` is its own). A new directory is created readable by its owner only; an
+    existing one writable by group or others, or owned by another user, is refused with a
+    :class:`RuntimeWarning` (the memory cache still works).
 
     Examples
     --------

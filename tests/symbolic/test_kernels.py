@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,7 @@ import pytest
 
 import symrules as sr
 from symrules.errors import InputError, KernelError
+from symrules.symbolic import loader, store
 from symrules.symbolic.compiled import Kernel
 
 # The fused sums (blocks of 256, Neumaier-compensated) and numpy's pairwise sums each stay
@@ -272,3 +274,35 @@ def test_every_function_of_the_grammar_compiles(expr: str) -> None:
     assert sr.Integrand(expr, a=0.7).kernel.compile_seconds > 0
     assert value == pytest.approx(value_np, rel=SUM_RTOL)
     assert g == pytest.approx(g_np, rel=SUM_RTOL)
+
+
+def test_a_planted_kernel_file_is_not_executed(tmp_path: Path) -> None:
+    # the same guarantee as for the numpy rules (test_loader.py): a file whose digest is not
+    # this kernel's is ignored with a warning naming it, and regenerated
+    expr, rule = "q*x**7 + x", sr.GaussLegendre(6)  # used by no other test
+
+    def gradient() -> float:
+        f = sr.Integrand(expr, q=2.0)
+        return sr.grad(lambda q: sr.integrate(sr.with_fields(f, q=q), (0.0, 1.0), rule=rule,
+                                              method="symbolic"))(2.0)  # fmt: skip
+
+    before = store.cache_dir()
+    clean, planted = tmp_path / "clean", tmp_path / "planted"
+    mark = tmp_path / "executed"
+    try:
+        store.set_cache_dir(clean)
+        loader.clear_cache()
+        assert gradient() == pytest.approx(1 / 8, rel=EXACT)
+        (kernel_file,) = clean.glob("*_kernel.py")
+        store.set_cache_dir(planted)
+        loader.clear_cache()
+        target = planted / kernel_file.name
+        target.write_text(f"import pathlib\npathlib.Path({str(mark)!r}).touch()\n"
+                          f"{kernel_file.read_text()}")  # fmt: skip
+        with pytest.warns(RuntimeWarning, match=re.escape(str(target))):
+            assert gradient() == pytest.approx(1 / 8, rel=EXACT)
+        assert not mark.exists()
+        assert target.read_text() == kernel_file.read_text()  # regenerated in place
+    finally:
+        store.set_cache_dir(before)
+        loader.clear_cache()
