@@ -3,8 +3,8 @@
 Elementwise functions are given by their partial derivatives ``d y / d x_i`` as functions of
 ``(y, *args)``; the table turns each into a vector-Jacobian product (``y_bar * d``) and a
 Jacobian-vector product (``x_dot * d``), and the engine unbroadcasts. Linear functions (sums,
-reshapes, indexing, stacking) push a tangent through themselves and pull a cotangent back
-through their transpose. Every entry is written with numpy calls, so it can be traced again
+reshapes, indexing, stacking, flips, rolls, rotations, triangles, diagonals and traces) push a
+tangent through themselves and pull a cotangent back through their transpose. Every entry is written with numpy calls, so it can be traced again
 for higher derivatives. Functions whose derivative is zero or undefined everywhere it exists
 (comparisons, ``floor``, ``sign``, ``argmax``) are computed on plain values.
 """
@@ -27,6 +27,7 @@ from .table import declare_residuals, defjvp, defvjp
 __all__ = ["scatter_add"]
 
 _LOG2, _LOG10 = np.log(2.0), np.log(10.0)
+_RADIANS_PER_DEGREE = np.pi / 180.0
 
 
 def _safe_log(x: Any) -> Any:
@@ -90,6 +91,17 @@ _ELEMENTWISE: dict[Any, tuple[Any, ...]] = {
 }
 _ELEMENTWISE[np.fmax] = _ELEMENTWISE[np.maximum]
 _ELEMENTWISE[np.fmin] = _ELEMENTWISE[np.minimum]
+_ELEMENTWISE.update({
+    np.logaddexp: (lambda y, a: np.exp(a - y), lambda y, b: np.exp(b - y)),
+    np.logaddexp2: (lambda y, a: np.exp2(a - y), lambda y, b: np.exp2(b - y)),
+    # a - b * floor(a / b) and a - b * trunc(a / b): the quotient's steps have no derivative
+    np.remainder: (1, lambda a, b: -np.floor_divide(a, b)),
+    np.fmod: (1, lambda a, b: -np.trunc(np.divide(a, b))),
+    np.deg2rad: (lambda x: _RADIANS_PER_DEGREE,),
+    np.rad2deg: (lambda x: 1.0 / _RADIANS_PER_DEGREE,),
+})  # fmt: skip
+_ELEMENTWISE[np.radians] = _ELEMENTWISE[np.deg2rad]
+_ELEMENTWISE[np.degrees] = _ELEMENTWISE[np.rad2deg]
 
 
 def _reads(d: Any, nargs: int) -> tuple[int, ...]:
@@ -394,6 +406,83 @@ defjvp(
     lambda x_dot, y, x, lo=None, hi=None: x_dot * (x > hi),
     broadcast=True,
 )
+
+
+def _sinc_derivative(x: Any) -> Any:
+    """``d sinc(x) / dx = (cos(pi x) - sinc(x)) / x``; near 0 (where that cancels, and is 0/0
+    at 0) its Taylor series to ``x**7``, whose next term is below ``1e-12`` relative for
+    ``|x| < 0.05``: differentiable again, so second derivatives at 0 are right too."""
+    near = np.abs(x) < 0.05
+    far = np.where(near, 1.0, x)
+    p2 = (np.pi * np.where(near, x, 0.0)) ** 2
+    series = np.where(near, x, 0.0) * np.pi**2 * (
+        -1.0 / 3.0 + p2 * (1.0 / 30.0 + p2 * (-1.0 / 840.0 + p2 / 45360.0))
+    )
+    return np.where(near, series, (np.cos(np.pi * far) - np.sinc(far)) / far)
+
+
+defvjp(np.sinc, lambda y_bar, y, x: y_bar * _sinc_derivative(x))
+defjvp(np.sinc, lambda x_dot, y, x: x_dot * _sinc_derivative(x))
+
+
+# ---------------------------------------------------------------------------------------
+# array layout: flips, rotations, rolls, triangles, diagonals (linear; the pullback undoes)
+
+
+def _negated(shift: Any) -> Any:
+    return -shift if isinstance(shift, int | np.integer) else tuple(-s for s in shift)
+
+
+def _diagonal_positions(shape: tuple, offset: int, axis1: int, axis2: int) -> tuple:
+    """``(rows, cols)`` of the ``offset`` diagonal in the plane of ``axis1``, ``axis2``."""
+    n1, n2 = shape[axis1], shape[axis2]
+    r0, c0 = max(-offset, 0), max(offset, 0)
+    d = max(0, min(n1 - r0, n2 - c0))
+    return np.arange(r0, r0 + d), np.arange(c0, c0 + d)
+
+
+def _onto_diagonal(y_bar: Any, shape: tuple, offset: int, axis1: int, axis2: int) -> Any:
+    """Zeros of ``shape`` with ``y_bar`` (the other axes, then the diagonal) on the diagonal:
+    the transpose of ``np.diagonal``."""
+    ndim = len(shape)
+    a1, a2 = axis1 % ndim, axis2 % ndim
+    rows, cols = _diagonal_positions(shape, offset, a1, a2)
+    others = tuple(n for i, n in enumerate(shape) if i not in (a1, a2))
+    plane = scatter_add(y_bar, (Ellipsis, rows, cols), (*others, shape[a1], shape[a2]))
+    return np.moveaxis(plane, (-2, -1), (a1, a2))
+
+
+def _diagonal_pullback(y_bar, y, a, offset=0, axis1=0, axis2=1):
+    return _onto_diagonal(y_bar, shape_of(a), offset, axis1, axis2)
+
+
+def _trace_pullback(y_bar, y, a, offset=0, axis1=0, axis2=1, dtype=None):
+    shape = shape_of(a)
+    d = len(_diagonal_positions(shape, offset, axis1 % len(shape), axis2 % len(shape))[0])
+    along = np.broadcast_to(np.expand_dims(y_bar, -1), (*shape_of(y_bar), d))
+    return _onto_diagonal(along, shape, offset, axis1, axis2)
+
+
+def _diag_pullback(y_bar, y, v, k=0):
+    if len(shape_of(v)) == 1:  # v was put on the k-th diagonal: read it back
+        return np.diagonal(y_bar, k)
+    return _onto_diagonal(y_bar, shape_of(v), k, 0, 1)
+
+
+for _fn, _pullback, _keywords in [
+    (np.fliplr, lambda y_bar, y, m: np.fliplr(y_bar), ()),
+    (np.flipud, lambda y_bar, y, m: np.flipud(y_bar), ()),
+    (np.rot90, lambda y_bar, y, m, k=1, axes=(0, 1): np.rot90(y_bar, -k, axes), ("k", "axes")),
+    (np.roll, lambda y_bar, y, a, shift, axis=None: np.roll(y_bar, _negated(shift), axis),
+     ("shift", "axis")),
+    (np.tril, lambda y_bar, y, m, k=0: np.tril(y_bar, k), ("k",)),
+    (np.triu, lambda y_bar, y, m, k=0: np.triu(y_bar, k), ("k",)),
+    (np.diagonal, _diagonal_pullback, ("offset", "axis1", "axis2")),
+    (np.trace, _trace_pullback, ("offset", "axis1", "axis2", "dtype")),
+    (np.diag, _diag_pullback, ("k",)),
+]:  # fmt: skip
+    defvjp(_fn, _shape_only(_pullback), keywords=_keywords)
+    defjvp(_fn, _linear_jvp(_fn))
 
 
 def _linspace_weights(y: Any, start: Any, num: int, endpoint: bool, axis: int) -> Any:

@@ -257,6 +257,7 @@ for _op, _ufunc in [
     ("mul", np.multiply),
     ("truediv", np.true_divide),
     ("pow", np.power),
+    ("mod", np.remainder),
     ("matmul", np.matmul),
 ]:
     setattr(Box, f"__{_op}__", _binary(_ufunc))
