@@ -3,10 +3,11 @@
 Elementwise functions are given by their partial derivatives ``d y / d x_i`` as functions of
 ``(y, *args)``; the table turns each into a vector-Jacobian product (``y_bar * d``) and a
 Jacobian-vector product (``x_dot * d``), and the engine unbroadcasts. Linear functions (sums,
-reshapes, indexing, stacking, flips, rolls, rotations, triangles, diagonals and traces) push a
-tangent through themselves and pull a cotangent back through their transpose. Every entry is written with numpy calls, so it can be traced again
-for higher derivatives. Functions whose derivative is zero or undefined everywhere it exists
-(comparisons, ``floor``, ``sign``, ``argmax``) are computed on plain values.
+reshapes, indexing, stacking and tiling, flips, rolls, rotations, triangles, diagonals and
+traces) push a tangent through themselves and pull a cotangent back through their transpose.
+Every entry is written with numpy calls, so it can be traced again for higher derivatives.
+Functions whose derivative is zero or undefined everywhere it exists (comparisons, ``floor``,
+``sign``, ``argmax``) are computed on plain values.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..errors import UnsupportedFunctionError
 from .broadcasting import shape_of, unbroadcast
 from .primitives import primitive
 from .registry import mark_non_differentiable
-from .table import declare_residuals, defjvp, defvjp
+from .table import declare_residuals, defjvp, defvjp, linear_jvp, shape_only
 
 __all__ = ["scatter_add"]
 
@@ -158,11 +159,6 @@ def _elementwise_jvp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
     return jvp
 
 
-def _shape_only(vjp: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a pullback that reads only the shapes of the float arrays it is given."""
-    return declare_residuals(vjp, (), shapes=True)
-
-
 for _fn, _partials in _ELEMENTWISE.items():
     defvjp(_fn, *(_elementwise_vjp(_fn, i, d) for i, d in enumerate(_partials)), broadcast=True)
     defjvp(_fn, *(_elementwise_jvp(_fn, i, d) for i, d in enumerate(_partials)), broadcast=True)
@@ -185,14 +181,6 @@ for _fn in (
 # linear functions: the tangent goes through the function itself
 
 
-def _linear_jvp(fn: Any) -> Callable[..., Any]:
-    def jvp(x_dot: Any, y: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
-        return fn(x_dot, *args, **kwargs)
-
-    jvp.__qualname__ = f"{getattr(fn, '__name__', 'linear')}_pushforward"
-    return jvp
-
-
 def _reduced_axes(ndim: int, axis: Any) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
@@ -210,12 +198,12 @@ def _expand(y_bar: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any
     return np.broadcast_to(y_bar, shape)
 
 
-@_shape_only
+@shape_only
 def _sum_pullback(y_bar, y, x, axis=None, dtype=None, keepdims=False):
     return _expand(y_bar, x, axis, keepdims)
 
 
-@_shape_only
+@shape_only
 def _mean_pullback(y_bar, y, x, axis=None, dtype=None, keepdims=False):
     count = np.size(x) // max(np.size(y), 1)
     return _expand(y_bar, x, axis, keepdims) / count
@@ -259,9 +247,9 @@ def _extremum_pushforward(x_dot, y, x, axis=None, keepdims=False):
 
 _REDUCTION = ("axis", "dtype", "keepdims")
 defvjp(np.sum, _sum_pullback, keywords=_REDUCTION)
-defjvp(np.sum, _linear_jvp(np.sum))
+defjvp(np.sum, linear_jvp(np.sum))
 defvjp(np.mean, _mean_pullback, keywords=_REDUCTION)
-defjvp(np.mean, _linear_jvp(np.mean))
+defjvp(np.mean, linear_jvp(np.mean))
 defvjp(np.prod, _prod_pullback, keywords=_REDUCTION)
 defjvp(np.prod, _prod_pushforward)
 for _fn in (np.max, np.min, np.amax, np.amin):
@@ -269,7 +257,7 @@ for _fn in (np.max, np.min, np.amax, np.amin):
     defjvp(_fn, _extremum_pushforward)
 
 
-@_shape_only
+@shape_only
 def _cumsum_pullback(y_bar, y, x, axis=None, dtype=None):
     if axis is None:
         return np.reshape(np.flip(np.cumsum(np.flip(np.reshape(y_bar, -1)))), shape_of(x))
@@ -277,12 +265,12 @@ def _cumsum_pullback(y_bar, y, x, axis=None, dtype=None):
 
 
 defvjp(np.cumsum, _cumsum_pullback, keywords=("axis", "dtype"))
-defjvp(np.cumsum, _linear_jvp(np.cumsum))
+defjvp(np.cumsum, linear_jvp(np.cumsum))
 defvjp(np.flip, lambda y_bar, y, x, axis=None: np.flip(y_bar, axis), keywords=("axis",))
-defjvp(np.flip, _linear_jvp(np.flip))
+defjvp(np.flip, linear_jvp(np.flip))
 
 
-@_shape_only
+@shape_only
 def _diff_pullback(y_bar, y, x, n=1, axis=-1):
     ax = axis % len(shape_of(x))
     for _ in range(n):
@@ -294,10 +282,10 @@ def _diff_pullback(y_bar, y, x, n=1, axis=-1):
 
 
 defvjp(np.diff, _diff_pullback, keywords=("n", "axis"))
-defjvp(np.diff, _linear_jvp(np.diff))
+defjvp(np.diff, linear_jvp(np.diff))
 
 
-@_shape_only
+@shape_only
 def _reshape_back(y_bar: Any, y: Any, x: Any, **kwargs: Any) -> Any:
     return np.reshape(y_bar, shape_of(x), order=kwargs.get("order", "C"))
 
@@ -308,36 +296,38 @@ for _fn, _keywords in [
     (np.squeeze, ("axis",)),
     (np.expand_dims, ("axis",)),
     (np.atleast_1d, ()),
+    (np.atleast_2d, ()),
+    (np.atleast_3d, ()),
 ]:
     defvjp(_fn, _reshape_back, keywords=_keywords)
-    defjvp(_fn, _linear_jvp(_fn))
+    defjvp(_fn, linear_jvp(_fn))
 
 
-@_shape_only
+@shape_only
 def _transpose_pullback(y_bar, y, x, axes=None):
     return np.transpose(y_bar, None if axes is None else np.argsort(axes))
 
 
-@_shape_only
+@shape_only
 def _broadcast_to_pullback(y_bar, y, x, shape):
     return unbroadcast(y_bar, x)
 
 
 defvjp(np.transpose, _transpose_pullback, keywords=("axes",))
-defjvp(np.transpose, _linear_jvp(np.transpose))
+defjvp(np.transpose, linear_jvp(np.transpose))
 defvjp(np.swapaxes, lambda y_bar, y, x, axis1, axis2: np.swapaxes(y_bar, axis1, axis2),
        keywords=("axis1", "axis2"))  # fmt: skip
-defjvp(np.swapaxes, _linear_jvp(np.swapaxes))
+defjvp(np.swapaxes, linear_jvp(np.swapaxes))
 defvjp(np.moveaxis, lambda y_bar, y, x, source, destination: np.moveaxis(
     y_bar, destination, source), keywords=("source", "destination"))  # fmt: skip
-defjvp(np.moveaxis, _linear_jvp(np.moveaxis))
+defjvp(np.moveaxis, linear_jvp(np.moveaxis))
 defvjp(np.broadcast_to, _broadcast_to_pullback, keywords=("shape",))
-defjvp(np.broadcast_to, _linear_jvp(np.broadcast_to))
+defjvp(np.broadcast_to, linear_jvp(np.broadcast_to))
 defvjp(np.copy, lambda y_bar, y, x, order="K": y_bar, keywords=("order",))
-defjvp(np.copy, _linear_jvp(np.copy))
+defjvp(np.copy, linear_jvp(np.copy))
 
 
-@_shape_only
+@shape_only
 def _concatenate_pullback(y_bar, y, arrays, axis=0):
     if axis is None:
         flat = [np.size(a) for a in arrays]
@@ -351,7 +341,7 @@ def _concatenate_pullback(y_bar, y, arrays, axis=0):
     return [y_bar[(*lead, slice(s - n, s))] for n, s in zip(sizes, stops, strict=False)]
 
 
-@_shape_only
+@shape_only
 def _stack_pullback(y_bar, y, arrays, axis=0):
     ax = axis % len(shape_of(y))
     lead = (slice(None),) * ax
@@ -359,9 +349,9 @@ def _stack_pullback(y_bar, y, arrays, axis=0):
 
 
 defvjp(np.concatenate, _concatenate_pullback, keywords=("axis",))
-defjvp(np.concatenate, _linear_jvp(np.concatenate))
+defjvp(np.concatenate, linear_jvp(np.concatenate))
 defvjp(np.stack, _stack_pullback, keywords=("axis",))
-defjvp(np.stack, _linear_jvp(np.stack))
+defjvp(np.stack, linear_jvp(np.stack))
 
 
 def _where_pullback_x(y_bar, y, condition, x, other):
@@ -425,66 +415,6 @@ defvjp(np.sinc, lambda y_bar, y, x: y_bar * _sinc_derivative(x))
 defjvp(np.sinc, lambda x_dot, y, x: x_dot * _sinc_derivative(x))
 
 
-# ---------------------------------------------------------------------------------------
-# array layout: flips, rotations, rolls, triangles, diagonals (linear; the pullback undoes)
-
-
-def _negated(shift: Any) -> Any:
-    return -shift if isinstance(shift, int | np.integer) else tuple(-s for s in shift)
-
-
-def _diagonal_positions(shape: tuple, offset: int, axis1: int, axis2: int) -> tuple:
-    """``(rows, cols)`` of the ``offset`` diagonal in the plane of ``axis1``, ``axis2``."""
-    n1, n2 = shape[axis1], shape[axis2]
-    r0, c0 = max(-offset, 0), max(offset, 0)
-    d = max(0, min(n1 - r0, n2 - c0))
-    return np.arange(r0, r0 + d), np.arange(c0, c0 + d)
-
-
-def _onto_diagonal(y_bar: Any, shape: tuple, offset: int, axis1: int, axis2: int) -> Any:
-    """Zeros of ``shape`` with ``y_bar`` (the other axes, then the diagonal) on the diagonal:
-    the transpose of ``np.diagonal``."""
-    ndim = len(shape)
-    a1, a2 = axis1 % ndim, axis2 % ndim
-    rows, cols = _diagonal_positions(shape, offset, a1, a2)
-    others = tuple(n for i, n in enumerate(shape) if i not in (a1, a2))
-    plane = scatter_add(y_bar, (Ellipsis, rows, cols), (*others, shape[a1], shape[a2]))
-    return np.moveaxis(plane, (-2, -1), (a1, a2))
-
-
-def _diagonal_pullback(y_bar, y, a, offset=0, axis1=0, axis2=1):
-    return _onto_diagonal(y_bar, shape_of(a), offset, axis1, axis2)
-
-
-def _trace_pullback(y_bar, y, a, offset=0, axis1=0, axis2=1, dtype=None):
-    shape = shape_of(a)
-    d = len(_diagonal_positions(shape, offset, axis1 % len(shape), axis2 % len(shape))[0])
-    along = np.broadcast_to(np.expand_dims(y_bar, -1), (*shape_of(y_bar), d))
-    return _onto_diagonal(along, shape, offset, axis1, axis2)
-
-
-def _diag_pullback(y_bar, y, v, k=0):
-    if len(shape_of(v)) == 1:  # v was put on the k-th diagonal: read it back
-        return np.diagonal(y_bar, k)
-    return _onto_diagonal(y_bar, shape_of(v), k, 0, 1)
-
-
-for _fn, _pullback, _keywords in [
-    (np.fliplr, lambda y_bar, y, m: np.fliplr(y_bar), ()),
-    (np.flipud, lambda y_bar, y, m: np.flipud(y_bar), ()),
-    (np.rot90, lambda y_bar, y, m, k=1, axes=(0, 1): np.rot90(y_bar, -k, axes), ("k", "axes")),
-    (np.roll, lambda y_bar, y, a, shift, axis=None: np.roll(y_bar, _negated(shift), axis),
-     ("shift", "axis")),
-    (np.tril, lambda y_bar, y, m, k=0: np.tril(y_bar, k), ("k",)),
-    (np.triu, lambda y_bar, y, m, k=0: np.triu(y_bar, k), ("k",)),
-    (np.diagonal, _diagonal_pullback, ("offset", "axis1", "axis2")),
-    (np.trace, _trace_pullback, ("offset", "axis1", "axis2", "dtype")),
-    (np.diag, _diag_pullback, ("k",)),
-]:  # fmt: skip
-    defvjp(_fn, _shape_only(_pullback), keywords=_keywords)
-    defjvp(_fn, _linear_jvp(_fn))
-
-
 def _linspace_weights(y: Any, start: Any, num: int, endpoint: bool, axis: int) -> Any:
     """``t`` with ``y = start + (stop - start) * t``, shaped to broadcast against ``y``."""
     if axis != 0:
@@ -493,13 +423,13 @@ def _linspace_weights(y: Any, start: Any, num: int, endpoint: bool, axis: int) -
     return np.reshape(t, (num,) + (1,) * len(shape_of(start)))
 
 
-@_shape_only
+@shape_only
 def _linspace_pullback_start(y_bar, y, start, stop, num=50, endpoint=True, retstep=False,
                              dtype=None, axis=0):  # fmt: skip
     return np.sum(y_bar * (1.0 - _linspace_weights(y, start, num, endpoint, axis)), axis=0)
 
 
-@_shape_only
+@shape_only
 def _linspace_pullback_stop(y_bar, y, start, stop, num=50, endpoint=True, retstep=False,
                             dtype=None, axis=0):  # fmt: skip
     return np.sum(y_bar * _linspace_weights(y, stop, num, endpoint, axis), axis=0)
@@ -557,7 +487,7 @@ def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-@_shape_only
+@shape_only
 def _getitem_pullback(y_bar: Any, y: Any, x: Any, index: Any) -> Any:
     return scatter_add(y_bar, index, shape_of(x))
 
@@ -565,7 +495,7 @@ def _getitem_pullback(y_bar: Any, y: Any, x: Any, index: Any) -> Any:
 defvjp(operator.getitem, _getitem_pullback, None)
 defjvp(operator.getitem, lambda x_dot, y, x, index: x_dot[index], None)
 defvjp(scatter_add, lambda y_bar, y, values, index, shape: y_bar[index], None, None)
-defjvp(scatter_add, _linear_jvp(scatter_add), None, None)
+defjvp(scatter_add, linear_jvp(scatter_add), None, None)
 
 
 # ---------------------------------------------------------------------------------------

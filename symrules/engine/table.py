@@ -38,7 +38,9 @@ __all__ = [
     "declare_residuals",
     "defjvp",
     "defvjp",
+    "linear_jvp",
     "normalize_call",
+    "shape_only",
     "table_entry",
     "table_functions",
     "table_pullback",
@@ -85,6 +87,28 @@ def declare_residuals(
     """
     _RESIDUALS[vjp] = (frozenset(reads), shapes)
     return vjp
+
+
+def shape_only(vjp: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a pullback that reads only the shapes of the float arrays it is given."""
+    return declare_residuals(vjp, (), shapes=True)
+
+
+def linear_jvp(fn: Any) -> Callable[..., Any]:
+    """The pushforward of a function linear in its data: the function itself on the tangent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(linear_jvp(np.sum)(np.ones(3), None, np.zeros(3)))
+    3.0
+    """
+
+    def jvp(x_dot: Any, y: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(x_dot, *args, **kwargs)
+
+    jvp.__qualname__ = f"{getattr(fn, '__name__', 'linear')}_pushforward"
+    return jvp
 
 
 def _entry(fn: Any, broadcast: bool, keywords: tuple[str, ...], aliases: dict | None):

@@ -125,6 +125,26 @@ CATALOGUE = {
     "trace_batched": (np.trace, STACKED_3x3, -1, 1, 2),
     "diag_of_vector": (np.diag, V, 1),
     "diag_of_matrix": (np.diag, M, -1),
+    "hstack": (lambda a, b: np.hstack([a, b]), V, W),
+    "hstack_matrices": (lambda a, b: np.hstack((a, b)), M, M),
+    "hstack_scalar": (lambda a, b: np.hstack([a, b]), 0.5, V),
+    "vstack": (lambda a, b: np.vstack([a, b]), M.T, V),
+    "dstack": (lambda a, b: np.dstack([a, b]), M, M),
+    "column_stack": (lambda a, b: np.column_stack([a, b]), M, V),
+    "append_flat": (np.append, M, W),
+    "append_axis1": (np.append, M, M[:, :1], 1),
+    "repeat": (np.repeat, V, 2),
+    "repeat_axis": (np.repeat, M, 3, 1),
+    "repeat_per_element": (np.repeat, M, np.array([2, 0, 1]), 0),
+    "tile": (np.tile, V, 2),
+    "tile_more_axes": (np.tile, M, (2, 1, 3)),
+    "atleast_2d": (np.atleast_2d, V),
+    "atleast_3d": (np.atleast_3d, M),
+    "outer": (np.outer, V, W),
+    "outer_flattens": (np.outer, M, V),
+    "inner": (np.inner, V, W),
+    "inner_matrices": (np.inner, M, 2.0 * M),
+    "inner_scalar": (np.inner, 0.5, M),
 }
 
 
@@ -265,13 +285,20 @@ KEYWORD_FORMS = {
     "diagonal": (np.diagonal, (STACKED_3x3,), {"offset": 1, "axis1": 2, "axis2": 0}),
     "trace": (np.trace, (STACKED_3x3,), {"offset": 1, "axis1": 0, "axis2": 2}),
     "diag": (np.diag, (V,), {"k": -2}),
+    "hstack": (np.hstack, ([M, M],), {"dtype": float}),
+    "vstack": (np.vstack, ([M, M],), {"casting": "same_kind"}),
+    "repeat": (np.repeat, (M,), {"repeats": 2, "axis": 1}),
+    "tile": (np.tile, (V,), {"reps": (2, 1)}),
+    "append": (np.append, (M, M), {"axis": 0}),
 }
 # Functions numpy calls with positional data only (no keyword can reach them), or whose only
 # argument is the data.
 POSITIONAL_ONLY = {np.where, np.vdot, np.atleast_1d, operator.getitem, scatter_add, np.sinc,
-                   np.fliplr, np.flipud}  # fmt: skip
+                   np.fliplr, np.flipud, np.atleast_2d, np.atleast_3d, np.dstack,
+                   np.column_stack, np.inner}  # fmt: skip
 # A keyword each positional-or-ufunc function must refuse, not ignore (a silent wrong gradient).
-REFUSED = {np.dot: {"out": np.zeros(())}, np.matmul: {"axes": [(-2, -1), (-2, -1), (-2, -1)]}}
+REFUSED = {np.dot: {"out": np.zeros(())}, np.matmul: {"axes": [(-2, -1), (-2, -1), (-2, -1)]},
+           np.outer: {"out": np.zeros((3, 3))}}  # fmt: skip
 
 
 def test_every_table_function_has_a_keyword_case():

@@ -1,0 +1,221 @@
+"""The numpy table, continued: functions that rearrange, stack, repeat or multiply arrays.
+
+Every one is linear in each data argument, so its pushforward is the function itself on the
+tangent, and its pullback is its transpose written with numpy calls (traced again for second
+derivatives): a flip, roll or rotation is undone by the opposite one, a triangle keeps the
+same triangle of the cotangent, a diagonal or a trace puts the cotangent back on a diagonal of
+zeros, a stack is cut back into its pieces, a repeat or a tile sums the copies, and
+``outer``/``inner`` pull back through matrix products. The shapes numpy's stacking functions
+give their inputs (``atleast_1d/2d/3d``, ``column_stack``) are written out so that a pullback
+needs only the inputs' shapes, never their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .broadcasting import shape_of
+from .numpy_table import scatter_add
+from .table import defjvp, defvjp, linear_jvp, shape_only
+
+__all__: list[str] = []
+
+
+# ---------------------------------------------------------------------------------------
+# array layout: flips, rotations, rolls, triangles, diagonals (linear; the pullback undoes)
+
+
+def _negated(shift: Any) -> Any:
+    return -shift if isinstance(shift, int | np.integer) else tuple(-s for s in shift)
+
+
+def _diagonal_positions(shape: tuple, offset: int, axis1: int, axis2: int) -> tuple:
+    """``(rows, cols)`` of the ``offset`` diagonal in the plane of ``axis1``, ``axis2``."""
+    n1, n2 = shape[axis1], shape[axis2]
+    r0, c0 = max(-offset, 0), max(offset, 0)
+    d = max(0, min(n1 - r0, n2 - c0))
+    return np.arange(r0, r0 + d), np.arange(c0, c0 + d)
+
+
+def _onto_diagonal(y_bar: Any, shape: tuple, offset: int, axis1: int, axis2: int) -> Any:
+    """Zeros of ``shape`` with ``y_bar`` (the other axes, then the diagonal) on the diagonal:
+    the transpose of ``np.diagonal``."""
+    ndim = len(shape)
+    a1, a2 = axis1 % ndim, axis2 % ndim
+    rows, cols = _diagonal_positions(shape, offset, a1, a2)
+    others = tuple(n for i, n in enumerate(shape) if i not in (a1, a2))
+    plane = scatter_add(y_bar, (Ellipsis, rows, cols), (*others, shape[a1], shape[a2]))
+    return np.moveaxis(plane, (-2, -1), (a1, a2))
+
+
+def _diagonal_pullback(y_bar, y, a, offset=0, axis1=0, axis2=1):
+    return _onto_diagonal(y_bar, shape_of(a), offset, axis1, axis2)
+
+
+def _trace_pullback(y_bar, y, a, offset=0, axis1=0, axis2=1, dtype=None):
+    shape = shape_of(a)
+    d = len(_diagonal_positions(shape, offset, axis1 % len(shape), axis2 % len(shape))[0])
+    along = np.broadcast_to(np.expand_dims(y_bar, -1), (*shape_of(y_bar), d))
+    return _onto_diagonal(along, shape, offset, axis1, axis2)
+
+
+def _diag_pullback(y_bar, y, v, k=0):
+    if len(shape_of(v)) == 1:  # v was put on the k-th diagonal: read it back
+        return np.diagonal(y_bar, k)
+    return _onto_diagonal(y_bar, shape_of(v), k, 0, 1)
+
+
+_LAYOUT: list[tuple[Any, Callable[..., Any], tuple[str, ...]]] = [
+    (np.fliplr, lambda y_bar, y, m: np.fliplr(y_bar), ()),
+    (np.flipud, lambda y_bar, y, m: np.flipud(y_bar), ()),
+    (np.rot90, lambda y_bar, y, m, k=1, axes=(0, 1): np.rot90(y_bar, -k, axes), ("k", "axes")),
+    (np.roll, lambda y_bar, y, a, shift, axis=None: np.roll(y_bar, _negated(shift), axis),
+     ("shift", "axis")),
+    (np.tril, lambda y_bar, y, m, k=0: np.tril(y_bar, k), ("k",)),
+    (np.triu, lambda y_bar, y, m, k=0: np.triu(y_bar, k), ("k",)),
+    (np.diagonal, _diagonal_pullback, ("offset", "axis1", "axis2")),
+    (np.trace, _trace_pullback, ("offset", "axis1", "axis2", "dtype")),
+    (np.diag, _diag_pullback, ("k",)),
+]  # fmt: skip
+for _fn, _pullback, _keywords in _LAYOUT:
+    defvjp(_fn, shape_only(_pullback), keywords=_keywords)
+    defjvp(_fn, linear_jvp(_fn))
+
+
+# ---------------------------------------------------------------------------------------
+# stacking, repeating and tiling (linear; the pullback sums or slices back)
+
+
+def _promoted(shape: tuple, how: str) -> tuple:
+    """The shape numpy's ``atleast_1d/2d/3d`` or ``column_stack`` gives an array of ``shape``."""
+    if how == "column" and len(shape) < 2:
+        return (1, 1) if not shape else (shape[0], 1)
+    if how == "3d" and len(shape) < 3:
+        return {0: (1, 1, 1), 1: (1, *shape, 1), 2: (*shape, 1)}[len(shape)]
+    minimum = {"1d": 1, "2d": 2, "3d": 3, "column": 2}[how]
+    return (1,) * (minimum - len(shape)) + tuple(shape)
+
+
+def _split_back(y_bar: Any, shapes: list[tuple], axis: int, how: str) -> list:
+    """Cut ``y_bar`` along ``axis`` into pieces the size of each promoted input; each piece
+    reshaped to its input's own shape."""
+    sizes = [_promoted(shape, how)[axis] for shape in shapes]
+    stops = np.cumsum(sizes)
+    lead = (slice(None),) * axis
+    return [np.reshape(y_bar[(*lead, slice(stop - n, stop))], shape)
+            for shape, n, stop in zip(shapes, sizes, stops, strict=True)]  # fmt: skip
+
+
+@shape_only
+def _hstack_pullback(y_bar, y, tup, dtype=None, casting="same_kind"):
+    shapes = [shape_of(a) for a in tup]
+    return _split_back(y_bar, shapes, 0 if all(len(s) <= 1 for s in shapes) else 1, "1d")
+
+
+@shape_only
+def _vstack_pullback(y_bar, y, tup, dtype=None, casting="same_kind"):
+    return _split_back(y_bar, [shape_of(a) for a in tup], 0, "2d")
+
+
+@shape_only
+def _dstack_pullback(y_bar, y, tup):
+    return _split_back(y_bar, [shape_of(a) for a in tup], 2, "3d")
+
+
+@shape_only
+def _column_stack_pullback(y_bar, y, tup):
+    return _split_back(y_bar, [shape_of(a) for a in tup], 1, "column")
+
+
+def _append_parts(y_bar: Any, arr: Any, values: Any, axis: Any) -> list:
+    if axis is None:
+        flat = np.reshape(y_bar, -1)
+        n = int(np.prod(shape_of(arr)))
+        return [np.reshape(flat[:n], shape_of(arr)), np.reshape(flat[n:], shape_of(values))]
+    ax = axis % len(shape_of(arr))
+    return _split_back(y_bar, [shape_of(arr), shape_of(values)], ax, "1d")
+
+
+def _groups(axis_length: int, repeats: Any) -> np.ndarray:
+    """For each output position along the repeated axis, the input position it copies."""
+    return np.repeat(np.arange(axis_length), repeats)
+
+
+@shape_only
+def _repeat_pullback(y_bar, y, a, repeats, axis=None):
+    shape = shape_of(a)
+    if axis is None:
+        n = int(np.prod(shape))
+        return np.reshape(scatter_add(y_bar, _groups(n, repeats), (n,)), shape)
+    ax = axis % len(shape)
+    moved = np.moveaxis(y_bar, ax, 0)
+    target = (shape[ax], *shape_of(moved)[1:])
+    return np.moveaxis(scatter_add(moved, _groups(shape[ax], repeats), target), 0, ax)
+
+
+@shape_only
+def _tile_pullback(y_bar, y, a, reps):
+    shape = shape_of(a)
+    reps = (reps,) if isinstance(reps, int | np.integer) else tuple(reps)
+    d = max(len(shape), len(reps))
+    full = (1,) * (d - len(shape)) + tuple(shape)
+    reps = (1,) * (d - len(reps)) + reps
+    interleaved = [n for pair in zip(reps, full, strict=True) for n in pair]
+    summed = np.sum(np.reshape(y_bar, interleaved), axis=tuple(range(0, 2 * d, 2)))
+    return np.reshape(summed, shape)
+
+
+def _outer_pullback_a(y_bar, y, a, b):
+    return np.reshape(np.matmul(y_bar, np.reshape(b, -1)), shape_of(a))
+
+
+def _outer_pullback_b(y_bar, y, a, b):
+    return np.reshape(np.matmul(np.reshape(a, -1), y_bar), shape_of(b))
+
+
+def _inner_matrices(y_bar: Any, a: Any, b: Any) -> tuple:
+    """``inner(a, b)`` as ``A @ B.T`` over the last axis: ``A``, ``B`` and ``y_bar`` as 2-D."""
+    k = shape_of(a)[-1]
+    a2, b2 = np.reshape(a, (-1, k)), np.reshape(b, (-1, k))
+    return np.reshape(y_bar, (shape_of(a2)[0], shape_of(b2)[0])), a2, b2
+
+
+def _inner_pullback_a(y_bar, y, a, b):
+    if not shape_of(a) or not shape_of(b):  # a scalar: inner is multiplication
+        return np.sum(y_bar * b) if not shape_of(a) else y_bar * b
+    y2, _, b2 = _inner_matrices(y_bar, a, b)
+    return np.reshape(np.matmul(y2, b2), shape_of(a))
+
+
+def _inner_pullback_b(y_bar, y, a, b):
+    if not shape_of(a) or not shape_of(b):
+        return np.sum(y_bar * a) if not shape_of(b) else y_bar * a
+    y2, a2, _ = _inner_matrices(y_bar, a, b)
+    return np.reshape(np.matmul(np.swapaxes(y2, 0, 1), a2), shape_of(b))
+
+
+for _fn, _pullback, _keywords in [
+    (np.hstack, _hstack_pullback, ("dtype", "casting")),
+    (np.vstack, _vstack_pullback, ("dtype", "casting")),
+    (np.dstack, _dstack_pullback, ()),
+    (np.column_stack, _column_stack_pullback, ()),
+    (np.repeat, _repeat_pullback, ("repeats", "axis")),
+    (np.tile, _tile_pullback, ("reps",)),
+]:
+    defvjp(_fn, _pullback, keywords=_keywords)
+    defjvp(_fn, linear_jvp(_fn))
+defvjp(np.append, shape_only(lambda y_bar, y, arr, values, axis=None:
+                              _append_parts(y_bar, arr, values, axis)[0]),
+       shape_only(lambda y_bar, y, arr, values, axis=None:
+                   _append_parts(y_bar, arr, values, axis)[1]), keywords=("axis",))  # fmt: skip
+defjvp(np.append, lambda d, y, arr, values, axis=None: np.append(d, np.zeros_like(values), axis),
+       lambda d, y, arr, values, axis=None: np.append(np.zeros_like(arr), d, axis))  # fmt: skip
+defvjp(np.outer, _outer_pullback_a, _outer_pullback_b)
+defjvp(np.outer, lambda a_dot, y, a, b: np.outer(a_dot, b),
+       lambda b_dot, y, a, b: np.outer(a, b_dot))  # fmt: skip
+defvjp(np.inner, _inner_pullback_a, _inner_pullback_b)
+defjvp(np.inner, lambda a_dot, y, a, b: np.inner(a_dot, b),
+       lambda b_dot, y, a, b: np.inner(a, b_dot))  # fmt: skip
