@@ -1,13 +1,14 @@
-"""The numpy table, continued: functions that rearrange, stack, repeat or multiply arrays.
+"""The numpy table, continued: functions that rearrange, stack, repeat, sort or multiply arrays.
 
 Every one is linear in each data argument, so its pushforward is the function itself on the
 tangent, and its pullback is its transpose written with numpy calls (traced again for second
 derivatives): a flip, roll or rotation is undone by the opposite one, a triangle keeps the
 same triangle of the cotangent, a diagonal or a trace puts the cotangent back on a diagonal of
-zeros, a stack is cut back into its pieces, a repeat or a tile sums the copies, and
-``outer``/``inner`` pull back through matrix products. The shapes numpy's stacking functions
-give their inputs (``atleast_1d/2d/3d``, ``column_stack``) are written out so that a pullback
-needs only the inputs' shapes, never their values.
+zeros, a stack is cut back into its pieces, a repeat or a tile sums the copies, a sort puts
+each cotangent back where its value came from, and the products (``outer``, ``inner``,
+``cross``, ``kron``, ``tensordot``) pull back through the product with the other factor.
+The shapes numpy's stacking functions give their inputs (``atleast_1d/2d/3d``,
+``column_stack``) are written out so that a pullback needs only the inputs' shapes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .broadcasting import shape_of
+from ..errors import UnsupportedFunctionError
+from .broadcasting import shape_of, unbroadcast
 from .numpy_table import scatter_add
 from .table import defjvp, defvjp, linear_jvp, shape_only
 
@@ -219,3 +221,126 @@ defjvp(np.outer, lambda a_dot, y, a, b: np.outer(a_dot, b),
 defvjp(np.inner, _inner_pullback_a, _inner_pullback_b)
 defjvp(np.inner, lambda a_dot, y, a, b: np.inner(a_dot, b),
        lambda b_dot, y, a, b: np.inner(a, b_dot))  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# sorting (a permutation: the pullback puts each cotangent back where its value came from)
+
+
+def _along(index: Any, axis: int) -> tuple:
+    """The fancy index that takes ``index`` along ``axis`` (``np.take_along_axis``'s)."""
+    grid = list(np.indices(np.shape(index), sparse=True))
+    grid[axis] = index
+    return tuple(grid)
+
+
+def _sort_pullback(y_bar, y, a, axis=-1, kind=None, order=None):
+    if axis is None:
+        flat = np.reshape(a, -1)
+        return np.reshape(scatter_add(y_bar, np.argsort(flat, kind="stable"), shape_of(flat)),
+                          shape_of(a))  # fmt: skip
+    ax = axis % len(shape_of(a))
+    where_from = np.argsort(a, axis=ax, kind="stable")
+    return y_bar[_along(np.argsort(where_from, axis=ax, kind="stable"), ax)]
+
+
+def _sort_pushforward(a_dot, y, a, axis=-1, kind=None, order=None):
+    if axis is None:
+        return np.reshape(a_dot, -1)[np.argsort(np.reshape(a, -1), kind="stable")]
+    ax = axis % len(shape_of(a))
+    return a_dot[_along(np.argsort(a, axis=ax, kind="stable"), ax)]
+
+
+defvjp(np.sort, _sort_pullback, keywords=("axis", "kind", "order"))
+defjvp(np.sort, _sort_pushforward)
+
+
+# ---------------------------------------------------------------------------------------
+# products: bilinear, so each pullback is the product with the other factor, transposed
+
+
+def _cross_checked(a: Any, b: Any) -> None:
+    if shape_of(a)[-1:] != (3,) or shape_of(b)[-1:] != (3,):
+        raise UnsupportedFunctionError(
+            "numpy.cross is differentiable for 3-vectors along the last axis only"
+        )
+
+
+def _cross_pullback_a(y_bar, y, a, b):
+    _cross_checked(a, b)
+    return unbroadcast(np.cross(b, y_bar), a)
+
+
+def _cross_pullback_b(y_bar, y, a, b):
+    _cross_checked(a, b)
+    return unbroadcast(np.cross(y_bar, a), b)
+
+
+defvjp(np.cross, _cross_pullback_a, _cross_pullback_b)
+defjvp(np.cross, lambda a_dot, y, a, b: np.cross(a_dot, b),
+       lambda b_dot, y, a, b: np.cross(a, b_dot))  # fmt: skip
+
+
+def _kron_blocks(y_bar: Any, a: Any, b: Any) -> Any:
+    """``y_bar`` with the axes of ``a`` and ``b`` apart: ``(m, p)`` or ``(m, p, n, q)``."""
+    sa, sb = shape_of(a), shape_of(b)
+    if len(sa) != len(sb) or len(sa) not in (1, 2):
+        raise UnsupportedFunctionError(
+            "numpy.kron is differentiable for two vectors or two matrices only"
+        )
+    return np.reshape(y_bar, [n for pair in zip(sa, sb, strict=True) for n in pair])
+
+
+def _kron_pullback_a(y_bar, y, a, b):
+    blocks = _kron_blocks(y_bar, a, b)
+    if len(shape_of(a)) == 1:
+        return np.matmul(blocks, b)
+    return np.sum(blocks * b[None, :, None, :], axis=(1, 3))
+
+
+def _kron_pullback_b(y_bar, y, a, b):
+    blocks = _kron_blocks(y_bar, a, b)
+    if len(shape_of(a)) == 1:
+        return np.matmul(a, blocks)
+    return np.sum(blocks * a[:, None, :, None], axis=(0, 2))
+
+
+defvjp(np.kron, _kron_pullback_a, _kron_pullback_b)
+defjvp(np.kron, lambda a_dot, y, a, b: np.kron(a_dot, b),
+       lambda b_dot, y, a, b: np.kron(a, b_dot))  # fmt: skip
+
+
+def _contracted(a: Any, b: Any, axes: Any) -> tuple[list[int], list[int]]:
+    """``tensordot``'s ``axes`` as two lists of axes (of ``a`` and of ``b``), non-negative."""
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if isinstance(axes, int | np.integer):
+        return list(range(na - int(axes), na)), list(range(int(axes)))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if isinstance(axes_a, int | np.integer) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, int | np.integer) else list(axes_b)
+    return [int(i) % na for i in axes_a], [int(i) % nb for i in axes_b]
+
+
+def _tensordot_pullback_a(y_bar, y, a, b, axes=2):
+    axes_a, axes_b = _contracted(a, b, axes)
+    free_a = [i for i in range(len(shape_of(a))) if i not in axes_a]
+    free_b = [i for i in range(len(shape_of(b))) if i not in axes_b]
+    # y_bar's axes are a's free ones then b's: contracting b's free ones away leaves a's free
+    # axes, then b's contracted ones in increasing order, each standing for its partner in a
+    bar = np.tensordot(y_bar, b, axes=(list(range(len(free_a), len(shape_of(y_bar)))), free_b))
+    partners = [axes_a[axes_b.index(j)] for j in sorted(axes_b)]
+    return np.transpose(bar, np.argsort(free_a + partners))
+
+
+def _tensordot_pullback_b(y_bar, y, a, b, axes=2):
+    axes_a, axes_b = _contracted(a, b, axes)
+    free_a = [i for i in range(len(shape_of(a))) if i not in axes_a]
+    bar = np.tensordot(a, y_bar, axes=(free_a, list(range(len(free_a)))))
+    free_b = [i for i in range(len(shape_of(b))) if i not in axes_b]
+    partners = [axes_b[axes_a.index(i)] for i in sorted(axes_a)]
+    return np.transpose(bar, np.argsort(partners + free_b))
+
+
+defvjp(np.tensordot, _tensordot_pullback_a, _tensordot_pullback_b, keywords=("axes",))
+defjvp(np.tensordot, lambda a_dot, y, a, b, axes=2: np.tensordot(a_dot, b, axes),
+       lambda b_dot, y, a, b, axes=2: np.tensordot(a, b_dot, axes))  # fmt: skip

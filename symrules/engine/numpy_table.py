@@ -257,6 +257,40 @@ for _fn in (np.max, np.min, np.amax, np.amin):
     defjvp(_fn, _extremum_pushforward)
 
 
+def _var_derivative(x: Any, y: Any, axis: Any, ddof: int) -> Any:
+    """``d var / d x = 2 (x - mean) / (N - ddof)`` (the mean's own change sums to zero)."""
+    count = np.size(x) // max(np.size(y), 1)
+    return 2.0 * (x - np.mean(x, axis=axis, keepdims=True)) / (count - ddof)
+
+
+def _var_pullback(y_bar, y, x, axis=None, dtype=None, ddof=0, keepdims=False):
+    return _expand(y_bar, x, axis, keepdims) * _var_derivative(x, y, axis, ddof)
+
+
+def _var_pushforward(x_dot, y, x, axis=None, dtype=None, ddof=0, keepdims=False):
+    return np.sum(x_dot * _var_derivative(x, y, axis, ddof), axis=axis, keepdims=keepdims)
+
+
+def _std_pullback(y_bar, y, x, axis=None, dtype=None, ddof=0, keepdims=False):
+    return _var_pullback(np.divide(y_bar, 2.0 * y), y, x, axis, dtype, ddof, keepdims)
+
+
+def _std_pushforward(x_dot, y, x, axis=None, dtype=None, ddof=0, keepdims=False):
+    return np.divide(_var_pushforward(x_dot, y, x, axis, dtype, ddof, keepdims), 2.0 * y)
+
+
+_SPREAD = (*_REDUCTION, "ddof")
+defvjp(np.var, _var_pullback, keywords=_SPREAD, aliases={"correction": "ddof"})
+defjvp(np.var, _var_pushforward)
+defvjp(np.std, _std_pullback, keywords=_SPREAD, aliases={"correction": "ddof"})
+defjvp(np.std, _std_pushforward)
+_NAN_TO_NUM = ("copy", "nan", "posinf", "neginf")
+defvjp(np.nan_to_num, lambda y_bar, y, x, copy=True, nan=0.0, posinf=None, neginf=None:
+       y_bar * np.isfinite(x), keywords=_NAN_TO_NUM)  # fmt: skip
+defjvp(np.nan_to_num, lambda x_dot, y, x, copy=True, nan=0.0, posinf=None, neginf=None:
+       x_dot * np.isfinite(x), keywords=_NAN_TO_NUM)  # fmt: skip
+
+
 @shape_only
 def _cumsum_pullback(y_bar, y, x, axis=None, dtype=None):
     if axis is None:

@@ -145,6 +145,19 @@ CATALOGUE = {
     "inner": (np.inner, V, W),
     "inner_matrices": (np.inner, M, 2.0 * M),
     "inner_scalar": (np.inner, 0.5, M),
+    "var": (np.var, M),
+    "var_axis_ddof": (np.var, M, 0, None, None, 1),
+    "std": (np.std, V),
+    "std_axis": (lambda x: np.std(x, axis=1, keepdims=True), M),
+    "nan_to_num": (np.nan_to_num, V),
+    "sort": (np.sort, STACKED_3x3),
+    "sort_axis0": (np.sort, M, 0),
+    "sort_flat": (np.sort, M, None),
+    "cross": (np.cross, STACKED_3x3[0], V),
+    "kron_vectors": (np.kron, V, W[:2]),
+    "kron_matrices": (np.kron, M, SQUARE[:2]),
+    "tensordot": (np.tensordot, STACKED_3x3, SQUARE, 1),
+    "tensordot_pairs": (np.tensordot, STACKED_3x3, SQUARE, ([2, 1], [0, 1])),
 }
 
 
@@ -290,15 +303,20 @@ KEYWORD_FORMS = {
     "repeat": (np.repeat, (M,), {"repeats": 2, "axis": 1}),
     "tile": (np.tile, (V,), {"reps": (2, 1)}),
     "append": (np.append, (M, M), {"axis": 0}),
+    "var": (np.var, (M,), {"axis": 0, "ddof": 1, "keepdims": True}),
+    "std": (np.std, (M,), {"axis": 1, "correction": 1}),
+    "nan_to_num": (np.nan_to_num, (V,), {"nan": 0, "posinf": 1, "neginf": -1}),
+    "sort": (np.sort, (M,), {"axis": 0, "kind": "stable"}),
+    "tensordot": (np.tensordot, (STACKED_3x3, SQUARE), {"axes": ([1, 2], [1, 0])}),
 }
 # Functions numpy calls with positional data only (no keyword can reach them), or whose only
 # argument is the data.
 POSITIONAL_ONLY = {np.where, np.vdot, np.atleast_1d, operator.getitem, scatter_add, np.sinc,
                    np.fliplr, np.flipud, np.atleast_2d, np.atleast_3d, np.dstack,
-                   np.column_stack, np.inner}  # fmt: skip
+                   np.column_stack, np.inner, np.kron}  # fmt: skip
 # A keyword each positional-or-ufunc function must refuse, not ignore (a silent wrong gradient).
 REFUSED = {np.dot: {"out": np.zeros(())}, np.matmul: {"axes": [(-2, -1), (-2, -1), (-2, -1)]},
-           np.outer: {"out": np.zeros((3, 3))}}  # fmt: skip
+           np.outer: {"out": np.zeros((3, 3))}, np.cross: {"axis": 0}}  # fmt: skip
 
 
 def test_every_table_function_has_a_keyword_case():
