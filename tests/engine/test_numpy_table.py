@@ -26,6 +26,7 @@ M = np.array([[0.3, 0.6], [0.7, 0.2], [0.5, 0.9]])
 
 SQUARE = np.array([[0.3, 0.6, 0.1], [0.7, 0.2, 0.4], [0.5, 0.9, 0.8]])
 STACKED_3x3 = np.stack([SQUARE, 2.0 * SQUARE])
+SPD = SQUARE @ SQUARE.T + np.diag([0.5, 3.0, 6.0])  # eigenvalues well apart
 
 CATALOGUE = {
     "add": (np.add, V, W),
@@ -308,12 +309,16 @@ KEYWORD_FORMS = {
     "nan_to_num": (np.nan_to_num, (V,), {"nan": 0, "posinf": 1, "neginf": -1}),
     "sort": (np.sort, (M,), {"axis": 0, "kind": "stable"}),
     "tensordot": (np.tensordot, (STACKED_3x3, SQUARE), {"axes": ([1, 2], [1, 0])}),
+    "norm": (np.linalg.norm, (M,), {"ord": 3, "axis": 0, "keepdims": True}),
+    "eigvalsh": (np.linalg.eigvalsh, (SPD,), {"UPLO": "U"}),
+    "cholesky": (np.linalg.cholesky, (SPD,), {"upper": True}),
 }
 # Functions numpy calls with positional data only (no keyword can reach them), or whose only
 # argument is the data.
 POSITIONAL_ONLY = {np.where, np.vdot, np.atleast_1d, operator.getitem, scatter_add, np.sinc,
                    np.fliplr, np.flipud, np.atleast_2d, np.atleast_3d, np.dstack,
-                   np.column_stack, np.inner, np.kron}  # fmt: skip
+                   np.column_stack, np.inner, np.kron, np.linalg.inv, np.linalg.det,
+                   np.linalg.solve}  # fmt: skip
 # A keyword each positional-or-ufunc function must refuse, not ignore (a silent wrong gradient).
 REFUSED = {np.dot: {"out": np.zeros(())}, np.matmul: {"axes": [(-2, -1), (-2, -1), (-2, -1)]},
            np.outer: {"out": np.zeros((3, 3))}, np.cross: {"axis": 0}}  # fmt: skip
