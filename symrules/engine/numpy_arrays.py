@@ -2,13 +2,14 @@
 
 Every one is linear in each data argument, so its pushforward is the function itself on the
 tangent, and its pullback is its transpose written with numpy calls (traced again for second
-derivatives): a flip, roll or rotation is undone by the opposite one, a triangle keeps the
-same triangle of the cotangent, a diagonal or a trace puts the cotangent back on a diagonal of
-zeros, a stack is cut back into its pieces, a repeat or a tile sums the copies, a sort puts
-each cotangent back where its value came from, and the products (``outer``, ``inner``,
-``cross``, ``kron``, ``tensordot``) pull back through the product with the other factor.
-The shapes numpy's stacking functions give their inputs (``atleast_1d/2d/3d``,
-``column_stack``) are written out so that a pullback needs only the inputs' shapes.
+derivatives): a flip, roll, rotation or FFT shift is undone by the opposite one, a triangle
+keeps the same triangle of the cotangent, a diagonal or a trace puts the cotangent back on a
+diagonal of zeros, a stack is cut back into its pieces, a repeat or a tile sums the copies, a
+sort puts each cotangent back where its value came from, and the products (``outer``,
+``inner``, ``cross``, ``kron``, ``tensordot``, ``einsum``) pull back through the product with
+the other factors. The shapes numpy's stacking functions give their inputs
+(``atleast_1d/2d/3d``, ``column_stack``) are written out so that a pullback needs only the
+inputs' shapes.
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ def _diag_pullback(y_bar, y, v, k=0):
     return _onto_diagonal(y_bar, shape_of(v), k, 0, 1)
 
 
+def _rollaxis_pullback(y_bar, y, a, axis, start=0):
+    n = len(shape_of(a))
+    axis, start = axis % n, start + n if start < 0 else start
+    return np.moveaxis(y_bar, start - 1 if axis < start else start, axis)
+
+
 _LAYOUT: list[tuple[Any, Callable[..., Any], tuple[str, ...]]] = [
     (np.fliplr, lambda y_bar, y, m: np.fliplr(y_bar), ()),
     (np.flipud, lambda y_bar, y, m: np.flipud(y_bar), ()),
@@ -81,6 +88,9 @@ _LAYOUT: list[tuple[Any, Callable[..., Any], tuple[str, ...]]] = [
     (np.diagonal, _diagonal_pullback, ("offset", "axis1", "axis2")),
     (np.trace, _trace_pullback, ("offset", "axis1", "axis2", "dtype")),
     (np.diag, _diag_pullback, ("k",)),
+    (np.rollaxis, _rollaxis_pullback, ("axis", "start")),
+    (np.fft.fftshift, lambda y_bar, y, x, axes=None: np.fft.ifftshift(y_bar, axes), ("axes",)),
+    (np.fft.ifftshift, lambda y_bar, y, x, axes=None: np.fft.fftshift(y_bar, axes), ("axes",)),
 ]  # fmt: skip
 for _fn, _pullback, _keywords in _LAYOUT:
     defvjp(_fn, shape_only(_pullback), keywords=_keywords)
@@ -344,3 +354,58 @@ def _tensordot_pullback_b(y_bar, y, a, b, axes=2):
 defvjp(np.tensordot, _tensordot_pullback_a, _tensordot_pullback_b, keywords=("axes",))
 defjvp(np.tensordot, lambda a_dot, y, a, b, axes=2: np.tensordot(a_dot, b, axes),
        lambda b_dot, y, a, b, axes=2: np.tensordot(a, b_dot, axes))  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# einsum: multilinear, so an operand's cotangent is the einsum of the cotangent with the others
+
+_EINSUM_OPERANDS = 8  # operands an einsum may have (one rule per position)
+
+
+def _einsum_parts(subscripts: str, operands: tuple) -> tuple[list[str], str, dict[str, int]]:
+    """Each operand's subscripts, the output's, and each index's size; refusing what has no
+    rule (``...`` and an index repeated within one operand, a diagonal)."""
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise UnsupportedFunctionError("numpy.einsum with '...' is not differentiable yet")
+    inputs, arrow, output = spec.partition("->")
+    parts = inputs.split(",")
+    if not arrow:  # implicit mode: the indices seen once, in alphabetical order
+        letters = "".join(parts)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    sizes: dict[str, int] = {}
+    for part, operand in zip(parts, operands, strict=True):
+        if len(set(part)) != len(part):
+            raise UnsupportedFunctionError(
+                f"numpy.einsum: the operand {part!r} repeats an index (a diagonal); take "
+                "np.diagonal first"
+            )
+        sizes.update(zip(part, shape_of(operand), strict=True))
+    return parts, output, sizes
+
+
+def _einsum_pullback(i: int) -> Any:
+    def pullback(y_bar: Any, y: Any, subscripts: str, *operands: Any, optimize: Any = False):
+        parts, output, sizes = _einsum_parts(subscripts, operands)
+        terms = [output, *(p for k, p in enumerate(parts) if k != i)]
+        arrays = [y_bar, *(o for k, o in enumerate(operands) if k != i)]
+        for letter in parts[i]:  # summed over in this operand alone: y_bar is constant along it
+            if not any(letter in t for t in terms):
+                terms.append(letter)
+                arrays.append(np.ones(sizes[letter]))
+        return np.einsum(f"{','.join(terms)}->{parts[i]}", *arrays)
+
+    pullback.__qualname__ = f"einsum_pullback_{i}"
+    return pullback
+
+
+def _einsum_pushforward(i: int) -> Any:
+    def pushforward(x_dot: Any, y: Any, subscripts: str, *operands: Any, optimize: Any = False):
+        return np.einsum(subscripts, *operands[:i], x_dot, *operands[i + 1 :])
+
+    return pushforward
+
+
+defvjp(np.einsum, None, *(_einsum_pullback(i) for i in range(_EINSUM_OPERANDS)),
+       keywords=("optimize",))  # fmt: skip
+defjvp(np.einsum, None, *(_einsum_pushforward(i) for i in range(_EINSUM_OPERANDS)))

@@ -206,11 +206,15 @@ def normalize_call(fn: Any, entry: TableEntry, args: tuple, kwargs: dict) -> tup
             ) from None
     if entry.aliases:
         kwargs = {entry.aliases.get(k, k): v for k, v in kwargs.items()}
+    params = entry.signature.parameters
+    first = next(iter(params.values()), None)
+    if first is not None and first.kind is first.VAR_POSITIONAL:  # np.einsum(*operands, ...)
+        given = {k: v for k, v in kwargs.items() if k not in params or v is not params[k].default}
+        return args, _declared(fn, entry, given)
     try:
         bound = entry.signature.bind(*args, **kwargs).arguments
     except TypeError as err:
         raise TypeError(f"{_name(fn)}: {err}") from None
-    params = entry.signature.parameters
     data = [bound.pop(name, _ABSENT) for name in list(params)[:n]]
     data = [  # an optional data argument not given is None (np.clip(x, max=1.0))
         None if d is _ABSENT and params[name].default is not params[name].empty else d
@@ -225,13 +229,18 @@ def normalize_call(fn: Any, entry: TableEntry, args: tuple, kwargs: dict) -> tup
             keywords.update(value)
         elif value is not params[name].default:  # ``out=None`` given explicitly is no keyword
             keywords[name] = value
+    return tuple(data), _declared(fn, entry, keywords)
+
+
+def _declared(fn: Any, entry: TableEntry, keywords: dict[str, Any]) -> dict[str, Any]:
+    """``keywords``, each checked to be one the table entry declares."""
     for name, value in keywords.items():
         if name not in entry.keywords:
             raise UnsupportedFunctionError(
                 f"{_name(fn)}: the argument {name}={value!r} is not supported while "
                 f"differentiating (supported: {', '.join(sorted(entry.keywords)) or 'none'})"
             )
-    return tuple(data), keywords
+    return keywords
 
 
 # ---------------------------------------------------------------------------------------

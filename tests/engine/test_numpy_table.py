@@ -159,6 +159,15 @@ CATALOGUE = {
     "kron_matrices": (np.kron, M, SQUARE[:2]),
     "tensordot": (np.tensordot, STACKED_3x3, SQUARE, 1),
     "tensordot_pairs": (np.tensordot, STACKED_3x3, SQUARE, ([2, 1], [0, 1])),
+    "einsum_matmul": (lambda a, b: np.einsum("ij,jk->ik", a, b), M, M.T),
+    "einsum_chain": (lambda a, b, c: np.einsum("ij,jk,k->i", a, b, c), M, M.T, V),
+    "einsum_sum_out": (lambda a: np.einsum("ij->j", a), M),
+    "einsum_implicit": (lambda a, b: np.einsum("ij,ij", a, b), M, 2.0 * M),
+    "einsum_outer": (lambda a, b: np.einsum("i,jk->kij", a, b), V, M),
+    "rollaxis": (np.rollaxis, STACKED_3x3, 2),
+    "rollaxis_start": (np.rollaxis, STACKED_3x3, 0, 3),
+    "fftshift": (np.fft.fftshift, np.arange(5.0) / 7.0),
+    "ifftshift_axes": (np.fft.ifftshift, STACKED_3x3, (0, 2)),
 }
 
 
@@ -225,6 +234,13 @@ def test_prod_gradient_is_exact_at_zeros(axis):
             others = np.delete(x[:, idx[1]], idx[0])
         expected[idx] = np.prod(others)
     np.testing.assert_array_equal(g, expected)
+
+
+@pytest.mark.parametrize("spec, operand", [("ii->i", np.eye(3)), ("...j->...", M)],
+                         ids=["diagonal", "ellipsis"])  # fmt: skip
+def test_einsum_without_a_rule_is_named(spec, operand):
+    with pytest.raises(sr.UnsupportedFunctionError, match=r"numpy\.einsum"):
+        sr.grad(lambda a: np.sum(np.einsum(spec, a)))(operand)
 
 
 def test_sinc_derivatives_at_and_near_zero():
@@ -312,6 +328,10 @@ KEYWORD_FORMS = {
     "norm": (np.linalg.norm, (M,), {"ord": 3, "axis": 0, "keepdims": True}),
     "eigvalsh": (np.linalg.eigvalsh, (SPD,), {"UPLO": "U"}),
     "cholesky": (np.linalg.cholesky, (SPD,), {"upper": True}),
+    "einsum": (np.einsum, ("ij,jk->ik", M, M.T), {"optimize": True}),
+    "rollaxis": (np.rollaxis, (STACKED_3x3,), {"axis": 2, "start": 1}),
+    "fftshift": (np.fft.fftshift, (M,), {"axes": 0}),
+    "ifftshift": (np.fft.ifftshift, (M,), {"axes": (0, 1)}),
 }
 # Functions numpy calls with positional data only (no keyword can reach them), or whose only
 # argument is the data.
