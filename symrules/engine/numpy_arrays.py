@@ -121,25 +121,42 @@ def _split_back(y_bar: Any, shapes: list[tuple], axis: int, how: str) -> list:
             for shape, n, stop in zip(shapes, sizes, stops, strict=True)]  # fmt: skip
 
 
+def _stacked(tup: Any, axis_of: Callable[[list[tuple]], int], how: str) -> Callable:
+    """The pullback of a stacking function: ``y_bar`` cut back into the pieces of ``tup``, a
+    list of arrays or one array whose rows numpy stacks (``np.vstack(a)``)."""
+
+    def pullback(y_bar: Any) -> Any:
+        if isinstance(tup, tuple | list):
+            shapes = [shape_of(a) for a in tup]
+            return _split_back(y_bar, shapes, axis_of(shapes), how)
+        rows = [shape_of(tup)[1:]] * shape_of(tup)[0]
+        return np.stack(_split_back(y_bar, rows, axis_of(rows), how))
+
+    return pullback
+
+
+def _hstack_axis(shapes: list[tuple]) -> int:
+    return 0 if all(len(s) <= 1 for s in shapes) else 1
+
+
 @shape_only
 def _hstack_pullback(y_bar, y, tup, dtype=None, casting="same_kind"):
-    shapes = [shape_of(a) for a in tup]
-    return _split_back(y_bar, shapes, 0 if all(len(s) <= 1 for s in shapes) else 1, "1d")
+    return _stacked(tup, _hstack_axis, "1d")(y_bar)
 
 
 @shape_only
 def _vstack_pullback(y_bar, y, tup, dtype=None, casting="same_kind"):
-    return _split_back(y_bar, [shape_of(a) for a in tup], 0, "2d")
+    return _stacked(tup, lambda shapes: 0, "2d")(y_bar)
 
 
 @shape_only
 def _dstack_pullback(y_bar, y, tup):
-    return _split_back(y_bar, [shape_of(a) for a in tup], 2, "3d")
+    return _stacked(tup, lambda shapes: 2, "3d")(y_bar)
 
 
 @shape_only
 def _column_stack_pullback(y_bar, y, tup):
-    return _split_back(y_bar, [shape_of(a) for a in tup], 1, "column")
+    return _stacked(tup, lambda shapes: 1, "column")(y_bar)
 
 
 def _append_parts(y_bar: Any, arr: Any, values: Any, axis: Any) -> list:

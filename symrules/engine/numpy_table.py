@@ -271,12 +271,21 @@ def _var_pushforward(x_dot, y, x, axis=None, dtype=None, ddof=0, keepdims=False)
     return np.sum(x_dot * _var_derivative(x, y, axis, ddof), axis=axis, keepdims=keepdims)
 
 
+def _over_twice(numerator: Any, std: Any) -> Any:
+    """``numerator / (2 std)``, and 0 where ``std`` is 0: there every ``x`` equals the mean,
+    so the numerator is 0 too (one element: std is constant, its derivative 0; equal elements:
+    the kink's zero subgradient, as ``abs`` has at 0) -- never ``0/0 = nan``."""
+    zero = std == 0
+    return np.where(zero, 0.0, numerator / (2.0 * np.where(zero, 1.0, std)))
+
+
 def _std_pullback(y_bar, y, x, axis=None, dtype=None, ddof=0, keepdims=False):
-    return _var_pullback(np.divide(y_bar, 2.0 * y), y, x, axis, dtype, ddof, keepdims)
+    kept = _expand(y, x, axis, keepdims)
+    return _over_twice(_var_pullback(y_bar, y, x, axis, dtype, ddof, keepdims), kept)
 
 
 def _std_pushforward(x_dot, y, x, axis=None, dtype=None, ddof=0, keepdims=False):
-    return np.divide(_var_pushforward(x_dot, y, x, axis, dtype, ddof, keepdims), 2.0 * y)
+    return _over_twice(_var_pushforward(x_dot, y, x, axis, dtype, ddof, keepdims), y)
 
 
 _SPREAD = (*_REDUCTION, "ddof")
