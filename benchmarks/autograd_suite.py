@@ -66,14 +66,19 @@ SHIM = {
             return _sr.hessian(fun, argnums=argnum)
 
 
+        def _unary(fun, args, kwargs, argnum):
+            """``fun`` of its ``argnum``-th argument, the others held at ``args``."""
+            def unary(x):
+                a = builtins.list(args)
+                a[argnum] = x
+                return fun(*a, **kwargs)
+
+            return unary
+
+
         def elementwise_grad(fun, argnum=0):
             def gradfun(*args, **kwargs):
-                def unary(x):
-                    a = builtins.list(args)
-                    a[argnum] = x
-                    return fun(*a, **kwargs)
-
-                y, pullback = _sr.vjp(unary, args[argnum])
+                y, pullback = _sr.vjp(_unary(fun, args, kwargs, argnum), args[argnum])
                 return pullback(_np.ones_like(y))[0]
 
             return gradfun
@@ -81,12 +86,7 @@ SHIM = {
 
         def make_vjp(fun, argnum=0):
             def vjp_maker(*args, **kwargs):
-                def unary(x):
-                    a = builtins.list(args)
-                    a[argnum] = x
-                    return fun(*a, **kwargs)
-
-                y, pullback = _sr.vjp(unary, args[argnum])
+                y, pullback = _sr.vjp(_unary(fun, args, kwargs, argnum), args[argnum])
                 return (lambda g: pullback(g)[0]), y
 
             return vjp_maker
@@ -94,11 +94,7 @@ SHIM = {
 
         def make_jvp(fun, argnum=0):
             def jvp_maker(*args, **kwargs):
-                def unary(x):
-                    a = builtins.list(args)
-                    a[argnum] = x
-                    return fun(*a, **kwargs)
-
+                unary = _unary(fun, args, kwargs, argnum)
                 return lambda v: _sr.jvp(unary, (args[argnum],), (v,))
 
             return jvp_maker
