@@ -4,8 +4,8 @@ Tangent types (:mod:`~symrules.engine.tangents`) and the fields of callables
 (:mod:`~symrules.engine.fields`) are the data; the rule registry
 (:mod:`~symrules.engine.registry`), the numpy table (:mod:`~symrules.engine.table` for its
 API, :mod:`~symrules.engine.numpy_table`, :mod:`~symrules.engine.numpy_arrays`,
-:mod:`~symrules.engine.numpy_products` and :mod:`~symrules.engine.numpy_linalg` for numpy's
-derivatives) and ``primitive``
+:mod:`~symrules.engine.numpy_products`, :mod:`~symrules.engine.numpy_linalg` and
+:mod:`~symrules.engine.scipy_special` for numpy's and scipy's derivatives) and ``primitive``
 (:mod:`~symrules.engine.primitives`) say how to differentiate a call, and
 :mod:`~symrules.engine.needs` tells a rule which cotangents are wanted; tracing
 (:mod:`~symrules.engine.tracing`) intercepts numpy calls on traced values and recording
@@ -19,6 +19,7 @@ from . import numpy_arrays as _numpy_arrays  # noqa: F401  (registers the rest o
 from . import numpy_linalg as _numpy_linalg  # noqa: F401  (and numpy.linalg)
 from . import numpy_products as _numpy_products  # noqa: F401  (and products of arrays)
 from . import numpy_table as _numpy_table  # noqa: F401  (registers the numpy table)
+from . import scipy_special as _scipy_special  # noqa: F401  (and scipy.special)
 from .fields import fields, with_fields
 from .forward import jvp
 from .needs import Needs

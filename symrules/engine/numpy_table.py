@@ -25,7 +25,7 @@ from .primitives import primitive
 from .registry import mark_non_differentiable
 from .table import declare_residuals, defjvp, defvjp, linear_jvp, shape_only
 
-__all__ = ["scatter_add"]
+__all__ = ["defelementwise", "scatter_add"]
 
 _LOG2, _LOG10 = np.log(2.0), np.log(10.0)
 _RADIANS_PER_DEGREE = np.pi / 180.0
@@ -159,9 +159,28 @@ def _elementwise_jvp(fn: Any, i: int, d: Any) -> Callable[..., Any]:
     return jvp
 
 
+def defelementwise(fn: np.ufunc, *partials: Any) -> None:
+    """Table entry of a ufunc from its partial derivatives, one per argument.
+
+    Each partial is ``1``, ``-1``, a function of ``x`` (a unary function's argument), ``a`` and
+    ``b`` (a binary one's) and ``y`` (the output), named so that the tape keeps only what it
+    reads, or ``None``: no derivative in that argument (an integer order), refused by name if
+    the argument is traced.
+
+    Examples
+    --------
+    >>> import symrules as sr
+    >>> float(sr.grad(np.arcsinh)(0.0))  # registered as defelementwise(np.arcsinh, ...)
+    1.0
+    """
+    defvjp(fn, *(None if d is None else _elementwise_vjp(fn, i, d)
+                 for i, d in enumerate(partials)), broadcast=True)  # fmt: skip
+    defjvp(fn, *(None if d is None else _elementwise_jvp(fn, i, d)
+                 for i, d in enumerate(partials)), broadcast=True)  # fmt: skip
+
+
 for _fn, _partials in _ELEMENTWISE.items():
-    defvjp(_fn, *(_elementwise_vjp(_fn, i, d) for i, d in enumerate(_partials)), broadcast=True)
-    defjvp(_fn, *(_elementwise_jvp(_fn, i, d) for i, d in enumerate(_partials)), broadcast=True)
+    defelementwise(_fn, *_partials)
 
 for _fn in (
     # comparisons, predicates and integer-valued functions: derivative zero where it exists

@@ -25,7 +25,7 @@ from .broadcasting import shape_of
 from .fields import Path, is_differentiable, leaves, path_name, replace_leaves
 from .needs import Needs
 from .registry import call_frule, call_rrule, find_frule, find_rrule
-from .table import normalize_call, table_entry, table_pullback, table_pushforward
+from .table import label, normalize_call, table_entry, table_pullback, table_pushforward
 from .tangents import (
     NoTangent,
     SkippedTangent,
@@ -41,7 +41,7 @@ __all__ = ["forward_rule", "name_of", "reverse_rule"]
 def name_of(fun: Any) -> str:
     """How messages name a function: ``numpy.sin``, ``indexing``, or its qualified name."""
     if isinstance(fun, np.ufunc) or getattr(fun, "__module__", "").startswith("numpy"):
-        return f"numpy.{fun.__name__}"
+        return label(fun)
     if fun is operator.getitem:
         return "indexing"
     return getattr(fun, "__qualname__", None) or type(fun).__name__

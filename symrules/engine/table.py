@@ -38,8 +38,10 @@ __all__ = [
     "declare_residuals",
     "defjvp",
     "defvjp",
+    "label",
     "linear_jvp",
     "normalize_call",
+    "set_label",
     "shape_only",
     "table_entry",
     "table_functions",
@@ -169,8 +171,24 @@ def table_functions() -> list[Any]:
 # one form for every call
 
 
-def _name(fn: Any) -> str:
-    return f"numpy.{getattr(fn, '__name__', fn)}"
+_LABELS: dict[Any, str] = {}  # fn -> how messages name it, where not ``numpy.<name>``
+
+
+def label(fn: Any) -> str:
+    """How messages name a table function: ``numpy.sin``, or the name it was registered under.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> label(np.sin)
+    'numpy.sin'
+    """
+    return _LABELS.get(fn) or f"numpy.{getattr(fn, '__name__', fn)}"
+
+
+def set_label(fn: Any, name: str) -> None:
+    """Name ``fn`` so in messages (``scipy.special.erf``: scipy's ufuncs say nothing of it)."""
+    _LABELS[fn] = name
 
 
 _ABSENT = object()
@@ -201,7 +219,7 @@ def normalize_call(fn: Any, entry: TableEntry, args: tuple, kwargs: dict) -> tup
             entry.signature = inspect.signature(fn)
         except (TypeError, ValueError):  # no signature to read: positional data only
             raise UnsupportedFunctionError(
-                f"{_name(fn)}: keyword or extra arguments are not supported while "
+                f"{label(fn)}: keyword or extra arguments are not supported while "
                 f"differentiating; got {sorted(kwargs) or len(args)}"
             ) from None
     if entry.aliases:
@@ -214,7 +232,7 @@ def normalize_call(fn: Any, entry: TableEntry, args: tuple, kwargs: dict) -> tup
     try:
         bound = entry.signature.bind(*args, **kwargs).arguments
     except TypeError as err:
-        raise TypeError(f"{_name(fn)}: {err}") from None
+        raise TypeError(f"{label(fn)}: {err}") from None
     data = [bound.pop(name, _ABSENT) for name in list(params)[:n]]
     data = [  # an optional data argument not given is None (np.clip(x, max=1.0))
         None if d is _ABSENT and params[name].default is not params[name].empty else d
@@ -222,7 +240,7 @@ def normalize_call(fn: Any, entry: TableEntry, args: tuple, kwargs: dict) -> tup
     ]
     missing = [name for d, name in zip(data, params, strict=False) if d is _ABSENT]
     if missing:
-        raise TypeError(f"{_name(fn)}() missing the argument {missing[0]!r}")
+        raise TypeError(f"{label(fn)}() missing the argument {missing[0]!r}")
     keywords: dict[str, Any] = {}
     for name, value in bound.items():
         if params[name].kind is inspect.Parameter.VAR_KEYWORD:
@@ -237,7 +255,7 @@ def _declared(fn: Any, entry: TableEntry, keywords: dict[str, Any]) -> dict[str,
     for name, value in keywords.items():
         if name not in entry.keywords:
             raise UnsupportedFunctionError(
-                f"{_name(fn)}: the argument {name}={value!r} is not supported while "
+                f"{label(fn)}: the argument {name}={value!r} is not supported while "
                 f"differentiating (supported: {', '.join(sorted(entry.keywords)) or 'none'})"
             )
     return keywords
@@ -271,7 +289,7 @@ def _plan(fn: Any, entry: TableEntry, positions: tuple[int, ...]) -> tuple[list,
             vjp = entry.vjps[pos - 1] if pos <= len(entry.vjps) else None
             if vjp is None:
                 raise UnsupportedFunctionError(
-                    f"{_name(fn)} is not differentiable in its argument {pos - 1}"
+                    f"{label(fn)} is not differentiable in its argument {pos - 1}"
                 )
             vjps.append(vjp)
         declared = [_RESIDUALS.get(vjp) for vjp in vjps]
@@ -349,7 +367,7 @@ def table_pushforward(fn: Any, entry: TableEntry, dots: tuple, args: tuple, kwar
             continue
         jvp = entry.jvps[i] if i < len(entry.jvps) else None
         if jvp is None:
-            raise UnsupportedFunctionError(f"{_name(fn)} is not differentiable in its argument {i}")
+            raise UnsupportedFunctionError(f"{label(fn)} is not differentiable in its argument {i}")
         y_dot = y_dot + jvp(x_dot, y, *args, **kwargs)
     if entry.broadcast and not is_zero(y_dot):
         y_dot = broadcast_tangent(y_dot, y)
