@@ -39,7 +39,6 @@ def best_us(fn: Callable[[], object]) -> float:
 def rows() -> dict[str, Callable[[], object] | None]:
     vg_sum = sr.value_and_grad(lambda q: np.sum(q))
     integrand = sr.Integrand(EXPR, p=P)
-    closure_p = P
 
     def symbolic(backend: str) -> Callable[[], object]:
         def integral(q: object) -> object:
@@ -64,7 +63,7 @@ def rows() -> dict[str, Callable[[], object] | None]:
         "numpy primal, one node: np.sum(w * f(x))": lambda: np.sum(W * (P[0] * X + P[1])),
         "value_and_grad(np.sum) of a 2-vector": lambda: vg_sum(P),
         "HIPS autograd value_and_grad(np.sum) of a 2-vector": autograd_row,
-        "Integrand whose expression was seen before": lambda: sr.Integrand(EXPR, p=closure_p),
+        "Integrand whose expression was seen before": lambda: sr.Integrand(EXPR, p=P),
         "integrate an Integrand, one node, not traced": lambda: sr.integrate(
             integrand, (0.0, 1.0), rule=ONE_NODE
         ),

@@ -132,13 +132,19 @@ defvjp(np.linalg.cholesky, _cholesky_pullback, keywords=("upper",))
 defjvp(np.linalg.cholesky, _cholesky_pushforward, keywords=("upper",))
 
 
-def _eigvalsh_vectors(a: Any, uplo: str) -> Any:
-    if getattr(type(a), "_symrules_traced", False):
+def _plain(x: Any, what: str, vectors: str) -> Any:
+    """``x``, refused if traced: a rule that takes ``vectors`` on plain values has no second
+    derivative."""
+    if getattr(type(x), "_symrules_traced", False):
         raise UnsupportedFunctionError(
-            "numpy.linalg.eigvalsh: second derivatives need the eigenvectors' derivative, "
-            "which has no rule yet"
+            f"{what}: second derivatives need the {vectors}' derivative, which has no rule yet"
         )
-    return np.linalg.eigh(a, UPLO=uplo)[1]  # type: ignore[call-overload]
+    return x
+
+
+def _eigvalsh_vectors(a: Any, uplo: str) -> Any:
+    plain = _plain(a, "numpy.linalg.eigvalsh", "eigenvectors")
+    return np.linalg.eigh(plain, UPLO=uplo)[1]  # type: ignore[call-overload]
 
 
 def _eigvalsh_pullback(y_bar, y, a, UPLO="L"):
@@ -166,19 +172,11 @@ def _norm_axes(x: Any, ord: Any, axis: Any) -> tuple[tuple[int, ...], bool]:
     return axes, len(axes) == 2 and (axis is not None or ord is not None)
 
 
-def _plain(x: Any, what: str) -> Any:
-    if getattr(type(x), "_symrules_traced", False):
-        raise UnsupportedFunctionError(
-            f"{what}: second derivatives need the singular vectors' derivative, which has no "
-            "rule yet"
-        )
-    return x
-
-
 def _singular_gradient(x: Any, ord: Any, axes: tuple[int, ...]) -> Any:
     """``d ||x|| / dx`` for the spectral (``ord=2``, ``-2``) and nuclear norms: ``u_k v_k^T``
     of the largest (smallest) singular value, or ``U V^T``; taken on plain values."""
-    moved = np.moveaxis(_plain(x, f"numpy.linalg.norm(ord={ord!r})"), axes, (-2, -1))
+    plain = _plain(x, f"numpy.linalg.norm(ord={ord!r})", "singular vectors")
+    moved = np.moveaxis(plain, axes, (-2, -1))
     u, _, vt = np.linalg.svd(moved, full_matrices=False)
     if ord == "nuc":
         g = np.matmul(u, vt)

@@ -175,8 +175,8 @@ class Integrand:
         >>> float(value), float(f_bar.a)
         (7.5, 2.5)
         """
-        kernel = self._rules.kernel
-        if self._backend != "numba" or kernel is None:
+        kernel = self.kernel
+        if kernel is None:
             return None
         if any(type(v) is Box for v in (x, w, *self._params.values())):
             return None
@@ -219,18 +219,17 @@ class Integrand:
 
     @property
     def source(self) -> str:
-        kernel = self._rules.kernel
-        if self.backend == "numpy" or kernel is None:
-            return self._rules.source
-        return f"{self._rules.source}\n\n{kernel.source}"
+        kernel = self.kernel
+        return self._rules.source if kernel is None else f"{self._rules.source}\n\n{kernel.source}"
 
     @property
     def backend(self) -> str:
-        return "numba" if self._backend == "numba" and self._rules.kernel is not None else "numpy"
+        return "numpy" if self.kernel is None else "numba"
 
     @property
     def kernel(self) -> Kernel | None:
-        return self._rules.kernel if self.backend == "numba" else None
+        # None on the numpy backend, or once the expression's kernel failed to compile
+        return self._rules.kernel if self._backend == "numba" else None
 
     def __repr__(self) -> str:
         params = "".join(f", {k}={_show(v)}" for k, v in self._params.items())
