@@ -25,6 +25,7 @@ ALLOWED = {
     "symbolic": {"engine"},
     "quadrature": {"engine", "checking"},
     "explore": {"engine", "checking", "symbolic", "quadrature"},
+    "scipy": {"engine"},  # symrules.scipy: scipy's Python-level functions, differentiable
 }
 # A module reads in one sitting; a table of entries (numpy's derivatives) may run longer.
 MAX_LINES = 420

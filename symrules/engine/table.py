@@ -35,7 +35,9 @@ from .tangents import ZeroTangent, is_zero
 
 __all__ = [
     "TableEntry",
+    "composite",
     "declare_residuals",
+    "defcomposite",
     "defjvp",
     "defvjp",
     "label",
@@ -163,8 +165,35 @@ def table_entry(fn: Any) -> TableEntry | None:
 
 
 def table_functions() -> list[Any]:
-    """Every function with a table entry (the tests check each one)."""
-    return list(_TABLE)
+    """Every function with a table entry or a composite (the tests check each one)."""
+    return [*_TABLE, *_COMPOSITES]
+
+
+_COMPOSITES: dict[Any, Callable[..., Any]] = {}
+
+
+def defcomposite(fn: Any, impl: Callable[..., Any]) -> None:
+    """``fn`` is differentiated by tracing ``impl``: the same function written in table calls.
+
+    For a function with no derivative of its own: several outputs (``np.split``, a
+    decomposition returning a tuple), or a composition (``np.pad``, ``np.select``). ``impl``
+    takes ``fn``'s arguments, traced values included, and returns what ``fn`` returns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> composite(np.split) is not None
+    True
+    """
+    _COMPOSITES[fn] = impl
+
+
+def composite(fn: Any) -> Callable[..., Any] | None:
+    """The implementation ``fn`` is traced through (:func:`defcomposite`), if any."""
+    try:
+        return _COMPOSITES.get(fn)
+    except TypeError:  # unhashable callables
+        return None
 
 
 # ---------------------------------------------------------------------------------------

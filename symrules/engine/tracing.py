@@ -32,7 +32,7 @@ from .broadcasting import shape_of
 from .fields import Path, children, leaves, replace_leaves
 from .recording import forward_rule, name_of, reverse_rule
 from .registry import NON_DIFFERENTIABLE
-from .table import normalize_call, table_entry
+from .table import composite, normalize_call, table_entry
 
 __all__ = ["Box", "Node", "Trace", "assignment_refused", "bind", "is_traced", "strip"]
 
@@ -368,7 +368,7 @@ def _unbox_nested(fun: Any, args: tuple, uargs: list, top: list) -> Any:
 
 def _trace_through(fun: Any, args: tuple, kwargs: dict) -> Any:
     """Differentiate a primitive that has no rule for this mode by running its own code."""
-    impl = getattr(fun, "_symrules_impl", None)
+    impl = getattr(fun, "_symrules_impl", None) or composite(fun)
     if impl is not None:
         return impl(*args, **kwargs)
     call = getattr(type(fun), "_symrules_call", None)

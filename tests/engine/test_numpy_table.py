@@ -17,7 +17,7 @@ import pytest
 
 import symrules as sr
 from symrules.engine.numpy_table import scatter_add
-from symrules.engine.table import label, table_entry, table_functions
+from symrules.engine.table import composite, label, table_entry, table_functions
 from symrules.testing import check_frule, check_rrule
 
 # Points in (0.2, 0.9): inside every domain (log, arcsin, arctanh, sqrt) and away from kinks.
@@ -348,6 +348,10 @@ KEYWORD_FORMS = {
     "rollaxis": (np.rollaxis, (STACKED_3x3,), {"axis": 2, "start": 1}),
     "fftshift": (np.fft.fftshift, (M,), {"axes": 0}),
     "ifftshift": (np.fft.ifftshift, (M,), {"axes": (0, 1)}),
+    # -- array functions (split, pad, select, ...) --
+    # -- linalg decompositions --
+    # -- scipy --
+    # -- fft --
 }
 # Functions numpy calls with positional data only (no keyword can reach them), or whose only
 # argument is the data.
@@ -355,6 +359,10 @@ POSITIONAL_ONLY = {np.where, np.vdot, np.atleast_1d, operator.getitem, scatter_a
                    np.fliplr, np.flipud, np.atleast_2d, np.atleast_3d, np.dstack,
                    np.column_stack, np.inner, np.kron, np.linalg.inv, np.linalg.det,
                    np.linalg.solve}  # fmt: skip
+POSITIONAL_ONLY |= set()  # array functions
+POSITIONAL_ONLY |= set()  # linalg decompositions
+POSITIONAL_ONLY |= set()  # scipy
+POSITIONAL_ONLY |= set()  # fft
 # A keyword each positional-or-ufunc function must refuse, not ignore (a silent wrong gradient).
 REFUSED = {np.dot: {"out": np.zeros(())}, np.matmul: {"axes": [(-2, -1), (-2, -1), (-2, -1)]},
            np.outer: {"out": np.zeros((3, 3))}, np.cross: {"axis": 0}}  # fmt: skip
@@ -370,14 +378,50 @@ def test_every_table_function_has_a_keyword_case():
     assert not missing, f"table functions without a keyword-form test: {missing}"
 
 
+def _scalarized(fn, kwargs):
+    """``sum(sin(fn(...)))`` over each of ``fn``'s outputs: a scalar that sees every entry."""
+
+    def scalar(*args):
+        out = fn(*args, **kwargs)
+        return sum(np.sum(np.sin(part)) for part in (out if isinstance(out, tuple | list) else [out]))
+
+    return scalar
+
+
 @pytest.mark.parametrize("case", KEYWORD_FORMS.values(), ids=KEYWORD_FORMS.keys())
 def test_keyword_form_agrees_with_finite_differences(case, rng):
     fn, args, kwargs = case
-    check_rrule(fn, *args, rng=rng, **kwargs)
-    floats = [a for a in args if not isinstance(a, list)]
-    if floats == list(args):  # the engine on the keyword call, against finite differences
-        sr.testing.check_grad(lambda *a: np.sum(np.sin(fn(*a, **kwargs))), *args, rng=rng)
+    if composite(fn) is None:  # a composite has no rule of its own: the engine checks it
+        check_rrule(fn, *args, rng=rng, **kwargs)
+    if any(isinstance(a, list) for a in args):
+        return
+    scalar = _scalarized(fn, kwargs)
+    sr.testing.check_grad(scalar, *args, rng=rng)  # the engine on the keyword call
+    if composite(fn) is None:
         check_frule(fn, *args, rng=rng, **kwargs)
+    else:  # forward mode through the composite, against the reverse mode just checked
+        v = tuple(rng.standard_normal(np.shape(a)) for a in args)
+        _, y_dot = sr.jvp(scalar, args, v)
+        grads = sr.grad(scalar, argnums=tuple(range(len(args))))(*args)
+        np.testing.assert_allclose(y_dot, sum(np.sum(g * t) for g, t in zip(grads, v)),
+                                   rtol=1e-10)  # fmt: skip
+
+
+@pytest.mark.parametrize("case", KEYWORD_FORMS.values(), ids=KEYWORD_FORMS.keys())
+def test_keyword_form_second_derivative(case, rng):
+    # the rules are differentiable themselves: a Hessian-vector product against differences
+    fn, args, kwargs = case
+    if any(isinstance(a, list) for a in args):
+        pytest.skip("data given as a list")
+    scalar = _scalarized(fn, kwargs)
+    i = next(i for i, a in enumerate(args) if isinstance(a, np.ndarray | float))
+    v = rng.standard_normal(np.shape(args[i]))
+
+    def along(x):
+        at = (*args[:i], x, *args[i + 1 :])
+        return np.sum(sr.grad(scalar, argnums=i)(*at) * v)
+
+    sr.testing.check_grad(along, args[i], rng=rng)
 
 
 ELEMENTWISE = [f for f in table_functions() if isinstance(f, np.ufunc) and f is not np.matmul]
