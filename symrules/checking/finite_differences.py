@@ -57,6 +57,8 @@ def inner(u: Any, y: Any) -> float:
     """The real inner product ``<u, y>`` summed over the float leaves of ``y``.
 
     ``u`` is shaped like ``y`` (arrays, containers, :class:`Tangent`); zeros count as 0.
+    Complex leaves pair as ``Re(u * y)``, without conjugation: JAX's convention, under which a
+    pullback is the transpose of the pushforward (see :mod:`symrules.engine.table`).
 
     Examples
     --------
@@ -68,7 +70,7 @@ def inner(u: Any, y: Any) -> float:
     for path, leaf in leaves(y):
         part = cotangent_at(u, path)
         if part is not None and not is_zero(part):
-            total += float(np.sum(np.real(np.conj(part) * leaf)))
+            total += float(np.sum(np.real(part * leaf)))
     return total
 
 

@@ -72,8 +72,6 @@ class _Call:
     def float_leaves(self) -> Iterator[tuple[int, Path, Any]]:
         for k, value in enumerate(self.inputs):
             for path, leaf in leaves(value):
-                if np.iscomplexobj(leaf):
-                    raise RuleCheckError(f"{self.label(k, path)} is complex; only real inputs")
                 yield k, path, leaf
 
     def moved(self, k: int, path: Path, new: Any) -> tuple:
@@ -81,6 +79,8 @@ class _Call:
 
 
 def _random_like(leaf: Any, rng: np.random.Generator) -> Any:
+    if np.iscomplexobj(leaf):  # both directions of the complex plane
+        return _random_like(np.real(leaf), rng) + 1j * _random_like(np.real(leaf), rng)
     return float(rng.standard_normal()) if np.ndim(leaf) == 0 else rng.standard_normal(leaf.shape)
 
 
@@ -97,7 +97,8 @@ def _flat(y: Any, like: Any) -> np.ndarray:
     for path, leaf in leaves(like):
         part = cotangent_at(y, path)
         zero = part is None or is_zero(part)
-        parts.append(np.ravel(np.zeros(np.shape(leaf)) if zero else np.asarray(part, float)))
+        kind = complex if np.iscomplexobj(part) else float
+        parts.append(np.ravel(np.zeros(np.shape(leaf)) if zero else np.asarray(part, kind)))
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -231,6 +232,12 @@ def check_rrule(
     y_ref = call(call.inputs)
     _check_primal(y, y_ref, what, rtol, atol)
     y_bar = _random_cotangent(y_ref, rng, call.name)
+    check_leaf = _directional(call, y_bar, what, rng, fdm, rtol, atol)
+    _check_cotangents(call, pullback(y_bar), what, check_leaf)
+
+
+def _directional(call: _Call, y_bar: Any, what: str, rng, fdm: FDM, rtol: float, atol: float):
+    """Check one cotangent along a random direction ``v``: ``<x_bar, v> = d/dt <y_bar, f>``."""
 
     def check_leaf(k: int, path: Path, leaf: Any, ct: Any, label: str, note: str) -> str | None:
         v = _random_like(leaf, rng)
@@ -250,7 +257,7 @@ def check_rrule(
             note,
         )
 
-    _check_cotangents(call, pullback(y_bar), what, check_leaf)
+    return check_leaf
 
 
 def check_frule(
@@ -375,8 +382,11 @@ def check_grad(
     y_ref = call(call.inputs)
     _check_primal(y, y_ref, what, rtol, atol)
     y_bar = 1.0 if np.ndim(y_ref) == 0 else _random_cotangent(y_ref, rng, call.name)
+    check_along = _directional(call, y_bar, what, rng, fdm, rtol, atol)
 
     def check_leaf(k: int, path: Path, leaf: Any, ct: Any, label: str, note: str) -> str | None:
+        if np.iscomplexobj(leaf):  # along a random complex direction, as check_rrule does
+            return check_along(k, path, leaf, ct, label, note)
         fd = np.asarray(
             gradient(lambda new: inner(y_bar, call(call.moved(k, path, new))), leaf, fdm)
         )

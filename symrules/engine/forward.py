@@ -41,9 +41,11 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
                 f"argument {i} ({type(x).__name__}) is not a float scalar or array; jvp "
                 "differentiates floats"
             )
-        if np.iscomplexobj(x) or np.iscomplexobj(x_dot):
-            what = "argument" if np.iscomplexobj(x) else "tangent of argument"
-            raise InputError(f"the {what} {i} is complex; symrules differentiates real inputs")
+        if np.iscomplexobj(x_dot) and not np.iscomplexobj(x):
+            raise InputError(
+                f"the tangent of argument {i} is complex, the argument real: a real value's "
+                "tangent is real"
+            )
         if shape_of(x_dot) != shape_of(x):
             raise InputError(
                 f"the tangent of argument {i} has shape {shape_of(x_dot)}, the argument "
@@ -63,4 +65,6 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
 def _primal_and_tangent(out: Any, trace: Trace) -> tuple[Any, Any]:
     if type(out) is Box and out.trace is trace:
         return out.value, out.tangent
-    return out, np.zeros_like(out, dtype=float) if np.ndim(out) else 0.0
+    if np.ndim(out):
+        return out, np.zeros_like(out, dtype=complex if np.iscomplexobj(out) else float)
+    return out, 0.0

@@ -5,10 +5,10 @@ tangent, and its pullback is its transpose written with numpy calls (traced agai
 derivatives): a flip, roll, rotation or FFT shift is undone by the opposite one, a triangle
 keeps the same triangle of the cotangent, a diagonal or a trace puts the cotangent back on a
 diagonal of zeros, a stack is cut back into its pieces, a repeat or a tile sums the copies, a
-sort puts each cotangent back where its value came from (products are in
-:mod:`~symrules.engine.numpy_products`). The shapes numpy's stacking functions give their
-inputs (``atleast_1d/2d/3d``, ``column_stack``) are written out so that a pullback needs only
-the inputs' shapes.
+sort puts each cotangent back where its value came from, and a partition is the gather
+through ``np.argpartition`` (products are in :mod:`~symrules.engine.numpy_products`). The
+shapes numpy's stacking functions give their inputs (``atleast_1d/2d/3d``, ``column_stack``)
+are written out so that a pullback needs only the inputs' shapes.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UnsupportedFunctionError
 from .broadcasting import shape_of
 from .numpy_table import scatter_add
-from .table import defjvp, defvjp, linear_jvp, shape_only
+from .registry import mark_non_differentiable
+from .table import defcomposite, defjvp, defvjp, linear_jvp, shape_only
 
 __all__: list[str] = []
 
@@ -243,3 +245,19 @@ def _sort_pushforward(a_dot, y, a, axis=-1, kind=None, order=None):
 
 defvjp(np.sort, _sort_pullback, keywords=("axis", "kind", "order"))
 defjvp(np.sort, _sort_pushforward)
+
+
+def _partition_impl(a, kth, axis=-1, kind="introselect", order=None):
+    """``np.partition`` as the gather through ``np.argpartition`` (the same numbers)."""
+    if order is not None:
+        raise UnsupportedFunctionError(
+            f"numpy.partition: the argument order={order!r} is not supported while differentiating"
+        )
+    if axis is None:
+        a, axis = np.reshape(a, -1), 0
+    where_from = np.argpartition(a, kth, axis=axis, kind=kind)  # on values: no derivative
+    return a[_along(where_from, axis % len(shape_of(a)))]
+
+
+mark_non_differentiable(np.argpartition)
+defcomposite(np.partition, _partition_impl)

@@ -2,19 +2,24 @@
 
 Each rule is the classical matrix-calculus one, written with numpy calls so that it is traced
 again for second derivatives (Giles, "An extended collection of matrix derivative results",
-2008; Murray, "Differentiation of the Cholesky decomposition", 2016):
+2008; Murray, "Differentiation of the Cholesky decomposition", 2016), and for complex input
+under JAX's convention (a pullback is the transpose under ``Re(a b)``, no conjugation):
 
 - ``inv``: ``A_bar = -Y^T Y_bar Y^T``; ``solve(A, b)``: ``b_bar = solve(A^T, x_bar)``,
-  ``A_bar = -b_bar x^T``;
+  ``A_bar = -b_bar x^T``; ``pinv`` at constant rank (Golub and Pereyra, 1973);
 - ``det``: ``A_bar = y_bar det(A) A^{-T}`` (a singular matrix raises numpy's error);
-- ``cholesky``: ``sym(L^{-T} Phi(L^T L_bar) L^{-1})``, ``Phi`` the lower triangle with half
-  its diagonal; ``eigvalsh``: ``V diag(w_bar) V^T`` (first order: the eigenvectors are taken
-  on plain values). numpy reads one triangle of the matrix (``UPLO``, ``upper``), so these
-  symmetric cotangents are folded onto that triangle: the derivative of numpy's function
-  itself, which agrees with finite differences in every entry, and gives the usual
-  gradient of anything built from a symmetric matrix;
+  ``slogdet``: ``d log|det A| = Re tr(A^-1 dA)``, and a real matrix's sign is piecewise
+  constant (a complex one's phase moves by ``i Im tr(A^-1 dA)``);
+- ``cholesky``: ``L^{-T} Phi(L^T L_bar) conj(L^{-1})``, ``Phi`` the lower triangle with half
+  its diagonal; ``eigvalsh`` is ``eigh``'s first output
+  (:mod:`~symrules.engine.numpy_decompositions`). numpy reads one triangle of the matrix
+  (``UPLO``, ``upper``), so these cotangents are folded onto that triangle
+  (:func:`onto_triangle`): the derivative of numpy's function itself, which agrees with
+  finite differences in every entry, and gives the usual gradient of anything built from a
+  Hermitian matrix;
 - ``norm``: every order numpy has, vector and matrix, with ``axis`` and ``keepdims``; the
-  spectral and nuclear norms' gradients (``u_1 v_1^T``, ``U V^T``) are first order only.
+  spectral and nuclear norms' gradients (``u_1 v_1^H``, ``U V^H``, conjugated) come from the
+  traced ``svd``, so they have second derivatives.
 """
 
 from __future__ import annotations
@@ -23,16 +28,76 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnsupportedFunctionError
 from .broadcasting import unbroadcast
-from .table import defjvp, defvjp
+from .table import defcomposite, defjvp, defvjp
+from .tracing import bind, strip
 
-__all__: list[str] = []
+__all__ = [
+    "adjoint",
+    "hermitian_from_triangle",
+    "logabsdet",
+    "onto_triangle",
+    "real_part",
+    "slogdet_sign",
+]
+
+_SLOGDET = type(np.linalg.slogdet(np.eye(1)))  # numpy's result type (a named tuple)
 
 
 def _t(a: Any) -> Any:
     """The (stacked) matrix transpose."""
     return np.swapaxes(a, -1, -2)
+
+
+def adjoint(a: Any) -> Any:
+    """The (stacked) conjugate transpose ``A^H``; the transpose of a real matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adjoint(np.array([[1j, 2.0]])).tolist()
+    [[-1j], [(2-0j)]]
+    """
+    t = _t(a)
+    return np.conjugate(t) if np.iscomplexobj(t) else t
+
+
+def real_part(x: Any) -> Any:
+    """``np.real(x)``, and a real ``x`` itself (no ``np.real`` call traced for it).
+
+    Examples
+    --------
+    >>> float(real_part(2.0 + 1j))
+    2.0
+    """
+    return np.real(x) if np.iscomplexobj(x) else x
+
+
+def hermitian_from_triangle(a: Any, lower: bool) -> Any:
+    """The Hermitian matrix numpy sees when it reads one triangle of ``a`` (and the real part of
+    its diagonal): how ``cholesky``, ``eigh`` and ``eigvalsh`` read a tangent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hermitian_from_triangle(np.array([[1.0, 5.0], [2.0, 3.0]]), lower=True).tolist()
+    [[1.0, 2.0], [2.0, 3.0]]
+    """
+    part, k = (np.tril, -1) if lower else (np.triu, 1)
+    return part(a, k) + adjoint(part(a, k)) + real_part(a) * np.eye(np.shape(a)[-1])
+
+
+def onto_triangle(g: Any, lower: bool) -> Any:
+    """The transpose of :func:`hermitian_from_triangle`: a cotangent onto the triangle read.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> onto_triangle(np.array([[1.0, 5.0], [2.0, 3.0]]), lower=True).tolist()
+    [[1.0, 0.0], [7.0, 3.0]]
+    """
+    part, k = (np.tril, -1) if lower else (np.triu, 1)
+    return part(g, k) + part(adjoint(g), k) + real_part(g) * np.eye(np.shape(g)[-1])
 
 
 # inverse and solve
@@ -75,6 +140,41 @@ defvjp(np.linalg.solve, _solve_pullback_a, _solve_pullback_b)
 defjvp(np.linalg.solve, _solve_pushforward_a, lambda b_dot, y, a, b: np.linalg.solve(a, b_dot))
 
 
+# pseudo-inverse, at constant rank: P_dot = -P A_dot P + P P^H A_dot^H (I - A P)
+# + (I - P A) A_dot^H P^H P
+
+
+def _pinv_parts(y: Any, a: Any) -> tuple[Any, Any, Any, Any]:
+    """``P P^H``, ``P^H P`` and the projectors ``I - A P``, ``I - P A``."""
+    m, n = np.shape(a)[-2:]
+    p_h = adjoint(y)
+    left = np.eye(m) - np.matmul(a, y)
+    right = np.eye(n) - np.matmul(y, a)
+    return np.matmul(y, p_h), np.matmul(p_h, y), left, right
+
+
+def _pinv_pullback(y_bar, y, a, rcond=None, rtol=None):
+    pph, php, left, right = _pinv_parts(y, a)
+    first = -np.matmul(_t(y), np.matmul(y_bar, _t(y)))
+    second = np.matmul(_t(pph), np.matmul(y_bar, _t(left)))
+    third = np.matmul(_t(right), np.matmul(y_bar, _t(php)))
+    return first + adjoint(second + third)
+
+
+def _pinv_pushforward(a_dot, y, a, rcond=None, rtol=None):
+    pph, php, left, right = _pinv_parts(y, a)
+    a_dot_h = adjoint(a_dot)
+    return (
+        -np.matmul(y, np.matmul(a_dot, y))
+        + np.matmul(pph, np.matmul(a_dot_h, left))
+        + np.matmul(right, np.matmul(a_dot_h, php))
+    )
+
+
+defvjp(np.linalg.pinv, _pinv_pullback, keywords=("rcond", "rtol"))
+defjvp(np.linalg.pinv, _pinv_pushforward, keywords=("rcond", "rtol"))
+
+
 # determinant
 
 
@@ -91,20 +191,63 @@ defvjp(np.linalg.det, _det_pullback)
 defjvp(np.linalg.det, _det_pushforward)
 
 
+# slogdet: d log|det A| = Re tr(A^-1 A_dot); the sign of a real matrix is piecewise constant,
+# a complex one's moves by i sign Im tr(A^-1 A_dot)
+
+
+def logabsdet(a: Any) -> Any:
+    """``log|det a|`` (stacked): ``numpy.linalg.slogdet``'s second output, as a table function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bool(np.isclose(logabsdet(np.diag([-2.0, 3.0])), np.log(6.0)))
+    True
+    """
+    return np.linalg.slogdet(a)[1]
+
+
+def slogdet_sign(a: Any) -> Any:
+    """The sign (phase) ``det a / |det a|`` of a complex matrix, as a table function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> complex(slogdet_sign(np.diag([1j, 2.0])))
+    1j
+    """
+    return np.linalg.slogdet(a)[0]
+
+
+def _trace_of_solve(a: Any, a_dot: Any) -> Any:
+    return np.trace(np.linalg.solve(a, a_dot), axis1=-2, axis2=-1)
+
+
+def _logabsdet_pullback(y_bar, y, a):
+    return np.expand_dims(real_part(y_bar), (-2, -1)) * _t(np.linalg.inv(a))
+
+
+def _sign_pullback(y_bar, y, a):
+    moved = np.real(1j * y * y_bar)  # the cotangent of Im tr(A^-1 A_dot)
+    return np.expand_dims(-1j * moved, (-2, -1)) * _t(np.linalg.inv(a))
+
+
+defvjp(logabsdet, _logabsdet_pullback)
+defjvp(logabsdet, lambda a_dot, y, a: real_part(_trace_of_solve(a, a_dot)))
+defvjp(slogdet_sign, _sign_pullback)
+defjvp(slogdet_sign, lambda a_dot, y, a: 1j * y * np.imag(_trace_of_solve(a, a_dot)))
+
+
+def _slogdet(a: Any) -> Any:
+    if np.iscomplexobj(a):
+        return _SLOGDET(bind(slogdet_sign, (a,), {}), bind(logabsdet, (a,), {}))
+    return _SLOGDET(np.linalg.slogdet(strip(a))[0], bind(logabsdet, (a,), {}))
+
+
+defcomposite(np.linalg.slogdet, _slogdet)
+
+
 # Cholesky and symmetric eigenvalues: numpy reads one triangle of the matrix
-
-
-def _symmetrized(a_dot: Any, lower: bool) -> Any:
-    """The symmetric matrix numpy sees when it reads one triangle of ``a_dot``."""
-    if lower:
-        return np.tril(a_dot) + _t(np.tril(a_dot, -1))
-    return np.triu(a_dot) + _t(np.triu(a_dot, 1))
-
-
-def _one_triangle(g: Any, lower: bool) -> Any:
-    """The transpose of :func:`_symmetrized`: a symmetric cotangent onto the triangle read."""
-    both = g + _t(g)
-    return (np.tril(both) if lower else np.triu(both)) - g * np.eye(np.shape(g)[-1])
 
 
 def _phi(x: Any) -> Any:
@@ -113,52 +256,30 @@ def _phi(x: Any) -> Any:
 
 
 def _cholesky_pullback(y_bar, y, a, upper=False):
-    lower_factor, lower_bar = (_t(y), _t(y_bar)) if upper else (y, y_bar)
+    lower_factor, lower_bar = (adjoint(y), adjoint(y_bar)) if upper else (y, y_bar)
     inner = _phi(np.matmul(_t(lower_factor), lower_bar))
-    # L^-T P L^-1, symmetrized: the cotangent of the symmetric matrix
-    s = np.linalg.solve(_t(lower_factor), _t(np.linalg.solve(_t(lower_factor), _t(inner))))
-    return _one_triangle(0.5 * (s + _t(s)), lower=not upper)
+    # L^-T P conj(L^-1): the cotangent of the Hermitian matrix
+    s = np.linalg.solve(_t(lower_factor), _t(np.linalg.solve(adjoint(lower_factor), _t(inner))))
+    return onto_triangle(s, lower=not upper)
 
 
 def _cholesky_pushforward(a_dot, y, a, upper=False):
-    lower_factor = _t(y) if upper else y
-    a_dot = _symmetrized(a_dot, lower=not upper)
-    inner = np.linalg.solve(lower_factor, _t(np.linalg.solve(lower_factor, _t(a_dot))))
-    l_dot = np.matmul(lower_factor, _phi(inner))  # L Phi(L^-1 A_dot L^-T)
-    return _t(l_dot) if upper else l_dot
+    lower_factor = adjoint(y) if upper else y
+    a_dot = hermitian_from_triangle(a_dot, lower=not upper)
+    inner = np.linalg.solve(lower_factor, adjoint(np.linalg.solve(lower_factor, adjoint(a_dot))))
+    l_dot = np.matmul(lower_factor, _phi(inner))  # L Phi(L^-1 A_dot L^-H)
+    return adjoint(l_dot) if upper else l_dot
 
 
 defvjp(np.linalg.cholesky, _cholesky_pullback, keywords=("upper",))
 defjvp(np.linalg.cholesky, _cholesky_pushforward, keywords=("upper",))
 
 
-def _plain(x: Any, what: str, vectors: str) -> Any:
-    """``x``, refused if traced: a rule that takes ``vectors`` on plain values has no second
-    derivative."""
-    if getattr(type(x), "_symrules_traced", False):
-        raise UnsupportedFunctionError(
-            f"{what}: second derivatives need the {vectors}' derivative, which has no rule yet"
-        )
-    return x
+def _eigvalsh(a: Any, UPLO: str = "L") -> Any:
+    return np.linalg.eigh(a, UPLO=UPLO)[0]  # type: ignore[call-overload]
 
 
-def _eigvalsh_vectors(a: Any, uplo: str) -> Any:
-    plain = _plain(a, "numpy.linalg.eigvalsh", "eigenvectors")
-    return np.linalg.eigh(plain, UPLO=uplo)[1]  # type: ignore[call-overload]
-
-
-def _eigvalsh_pullback(y_bar, y, a, UPLO="L"):
-    v = _eigvalsh_vectors(a, UPLO)
-    return _one_triangle(np.matmul(v * np.expand_dims(y_bar, -2), _t(v)), UPLO in "Ll")
-
-
-def _eigvalsh_pushforward(a_dot, y, a, UPLO="L"):
-    v = _eigvalsh_vectors(a, UPLO)
-    return np.sum(v * np.matmul(_symmetrized(a_dot, UPLO in "Ll"), v), axis=-2)
-
-
-defvjp(np.linalg.eigvalsh, _eigvalsh_pullback, keywords=("UPLO",))
-defjvp(np.linalg.eigvalsh, _eigvalsh_pushforward)
+defcomposite(np.linalg.eigvalsh, _eigvalsh)
 
 
 # norms
@@ -173,10 +294,9 @@ def _norm_axes(x: Any, ord: Any, axis: Any) -> tuple[tuple[int, ...], bool]:
 
 
 def _singular_gradient(x: Any, ord: Any, axes: tuple[int, ...]) -> Any:
-    """``d ||x|| / dx`` for the spectral (``ord=2``, ``-2``) and nuclear norms: ``u_k v_k^T``
-    of the largest (smallest) singular value, or ``U V^T``; taken on plain values."""
-    plain = _plain(x, f"numpy.linalg.norm(ord={ord!r})", "singular vectors")
-    moved = np.moveaxis(plain, axes, (-2, -1))
+    """The conjugate of ``d ||x|| / dx`` for the spectral (``ord=2``, ``-2``) and nuclear norms:
+    ``u_k v_k^H`` of the largest (smallest) singular value, or ``U V^H`` (the traced svd's)."""
+    moved = np.moveaxis(x, axes, (-2, -1))
     u, _, vt = np.linalg.svd(moved, full_matrices=False)
     if ord == "nuc":
         g = np.matmul(u, vt)
@@ -186,8 +306,22 @@ def _singular_gradient(x: Any, ord: Any, axes: tuple[int, ...]) -> Any:
     return np.moveaxis(g, (-2, -1), axes)
 
 
+def _unit(x: Any) -> Any:
+    """``sign(x)``: ``x / |x|`` for complex ``x`` (0 at 0), traced again as that."""
+    if not np.iscomplexobj(x):
+        return np.sign(x)
+    zero = x == 0
+    return np.where(zero, 0.0, x / np.where(zero, 1.0, np.abs(x)))
+
+
 def _norm_gradient(x: Any, y: Any, ord: Any, axes: tuple[int, ...], matrix: bool) -> Any:
-    """``d norm / d x`` with ``y`` kept over the reduced axes (shape broadcasting with x)."""
+    """``g`` with ``norm_dot = Re(sum(g x_dot))``; ``y`` kept over the reduced axes."""
+    g = _conjugate_gradient(x, y, ord, axes, matrix)
+    return np.conjugate(g) if np.iscomplexobj(g) else g
+
+
+def _conjugate_gradient(x: Any, y: Any, ord: Any, axes: tuple[int, ...], matrix: bool) -> Any:
+    """The conjugate of ``d norm / d x`` (the gradient itself for real ``x``)."""
     if ord in (None, "fro") or (ord == 2 and not matrix):
         return np.divide(x, y)
     if matrix and ord in (2, -2, "nuc"):
@@ -195,16 +329,16 @@ def _norm_gradient(x: Any, y: Any, ord: Any, axes: tuple[int, ...], matrix: bool
     if matrix:  # 1, -1: the extreme column sum; inf, -inf: the extreme row sum
         summed, spread = (axes[0], axes[1]) if ord in (1, -1) else (axes[1], axes[0])
         hit = np.sum(np.abs(x), axis=summed, keepdims=True) == y
-        return np.sign(x) * hit / np.sum(hit, axis=spread, keepdims=True)
+        return _unit(x) * hit / np.sum(hit, axis=spread, keepdims=True)
     if ord == np.inf or ord == -np.inf:
         hit = np.abs(x) == y
-        return np.sign(x) * hit / np.sum(hit, axis=axes, keepdims=True)
+        return _unit(x) * hit / np.sum(hit, axis=axes, keepdims=True)
     if ord == 1:
-        return np.sign(x)
+        return _unit(x)
     if ord == 0:
         return np.zeros_like(x)
     p = float(ord)
-    return np.sign(x) * np.divide(np.abs(x), y) ** (p - 1.0)
+    return _unit(x) * np.divide(np.abs(x), y) ** (p - 1.0)
 
 
 def _kept(v: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
@@ -220,7 +354,8 @@ def _norm_pullback(y_bar, y, x, ord=None, axis=None, keepdims=False):
 def _norm_pushforward(x_dot, y, x, ord=None, axis=None, keepdims=False):
     axes, matrix = _norm_axes(x, ord, axis)
     g = _norm_gradient(x, _kept(y, axes, keepdims), ord, axes, matrix)
-    return np.sum(x_dot * g, axis=axes, keepdims=keepdims)
+    y_dot = np.sum(x_dot * g, axis=axes, keepdims=keepdims)
+    return np.real(y_dot) if np.iscomplexobj(y_dot) else y_dot
 
 
 defvjp(np.linalg.norm, _norm_pullback, keywords=("ord", "axis", "keepdims"))

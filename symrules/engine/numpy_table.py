@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedFunctionError
-from .broadcasting import shape_of, unbroadcast
+from .broadcasting import ShapeOnly, shape_of, unbroadcast
 from .primitives import primitive
 from .registry import mark_non_differentiable
 from .table import declare_residuals, defjvp, defvjp, linear_jvp, shape_only
@@ -32,7 +32,10 @@ _RADIANS_PER_DEGREE = np.pi / 180.0
 
 
 def _safe_log(x: Any) -> Any:
-    """log(x) where x > 0, and 0 elsewhere (the exponent's derivative of 0**b is 0)."""
+    """log(x) where x > 0 (x != 0 if complex), and 0 elsewhere (the exponent's derivative of
+    0**b is 0)."""
+    if np.iscomplexobj(x):
+        return np.log(np.where(x == 0, 1.0, x))
     return np.log(np.where(x > 0, x, 1.0))
 
 
@@ -82,9 +85,8 @@ _ELEMENTWISE: dict[Any, tuple[Any, ...]] = {
     np.cosh: (lambda x: np.sinh(x),),
     np.tanh: (lambda y: 1.0 - y * y,),
     np.arcsinh: (lambda x: 1.0 / np.sqrt(x * x + 1.0),),
-    np.arccosh: (lambda x: 1.0 / np.sqrt(x * x - 1.0),),
+    np.arccosh: (lambda x: 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)),),  # complex branches
     np.arctanh: (lambda x: np.divide(1.0, 1.0 - x * x),),
-    np.absolute: (lambda x: np.sign(x),),
     np.fabs: (lambda x: np.sign(x),),
     # ties share the derivative equally, as in JAX
     np.maximum: (lambda a, b: (a > b) + 0.5 * (a == b), lambda a, b: (a < b) + 0.5 * (a == b)),
@@ -283,11 +285,17 @@ def _var_derivative(x: Any, y: Any, axis: Any, ddof: int) -> Any:
 
 
 def _var_pullback(y_bar, y, x, axis=None, dtype=None, ddof=0, keepdims=False):
-    return _expand(y_bar, x, axis, keepdims) * _var_derivative(x, y, axis, ddof)
+    derivative = _var_derivative(x, y, axis, ddof)  # of var = mean |x - mean|^2: conj if complex
+    if np.iscomplexobj(derivative):
+        derivative = np.conjugate(derivative)
+    return _expand(y_bar, x, axis, keepdims) * derivative
 
 
 def _var_pushforward(x_dot, y, x, axis=None, dtype=None, ddof=0, keepdims=False):
-    return np.sum(x_dot * _var_derivative(x, y, axis, ddof), axis=axis, keepdims=keepdims)
+    derivative = _var_derivative(x, y, axis, ddof)
+    if np.iscomplexobj(derivative) or np.iscomplexobj(x_dot):
+        return np.real(np.sum(x_dot * np.conjugate(derivative), axis=axis, keepdims=keepdims))
+    return np.sum(x_dot * derivative, axis=axis, keepdims=keepdims)
 
 
 def _over_twice(numerator: Any, std: Any) -> Any:
@@ -391,6 +399,10 @@ defjvp(np.copy, linear_jvp(np.copy))
 
 @shape_only
 def _concatenate_pullback(y_bar, y, arrays, axis=0):
+    if not isinstance(arrays, tuple | list):  # one array: numpy concatenates its rows
+        shape = shape_of(arrays)
+        rows = [ShapeOnly(shape[1:], float)] * shape[0]
+        return np.stack(_concatenate_pullback(y_bar, y, rows, axis))
     if axis is None:
         flat = [np.size(a) for a in arrays]
         stops = np.cumsum(flat)
@@ -590,18 +602,6 @@ def _matmul_pullback_b(y_bar, y, a, b):
     return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), y_bar), b)
 
 
-def _dot_checked(pullback: Callable[..., Any]) -> Callable[..., Any]:
-    def dot_pullback(y_bar: Any, y: Any, a: Any, b: Any) -> Any:
-        if len(shape_of(a)) > 2 or len(shape_of(b)) > 2:
-            raise UnsupportedFunctionError(
-                "numpy.dot of arrays with more than 2 dimensions is not supported; use "
-                "numpy.matmul (the @ operator)"
-            )
-        return pullback(y_bar, y, a, b)
-
-    return dot_pullback
-
-
 defvjp(np.matmul, _matmul_pullback_a, _matmul_pullback_b)
 defjvp(np.matmul, lambda a_dot, y, a, b: np.matmul(a_dot, b),
        lambda b_dot, y, a, b: np.matmul(a, b_dot))  # fmt: skip
@@ -611,5 +611,3 @@ defvjp(
     lambda y_bar, y, a, b: np.reshape(y_bar * a, shape_of(b)),
 )
 defjvp(np.vdot, lambda a_dot, y, a, b: np.vdot(a_dot, b), lambda b_dot, y, a, b: np.vdot(a, b_dot))
-defvjp(np.dot, _dot_checked(_matmul_pullback_a), _dot_checked(_matmul_pullback_b))
-defjvp(np.dot, lambda a_dot, y, a, b: np.dot(a_dot, b), lambda b_dot, y, a, b: np.dot(a, b_dot))

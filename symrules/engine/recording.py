@@ -6,7 +6,7 @@ inputs; :func:`forward_rule` its value and tangent. A numpy-table function goes 
 is called through :func:`~symrules.engine.registry.call_rrule`, told which cotangents are
 needed (:class:`~symrules.engine.needs.Needs`), and its result is checked: the number of
 cotangents, their shapes, and that every traced field of a closure or callable object received
-one (never a silent zero gradient). A complex value coming out of a traced call is refused.
+one (never a silent zero gradient).
 Both return ``None`` where there is no rule, and the engine then traces through.
 """
 
@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingCotangentError, RuleError, TracingError, UnsupportedFunctionError
+from ..errors import MissingCotangentError, RuleError, UnsupportedFunctionError
 from .broadcasting import shape_of
-from .fields import Path, is_differentiable, leaves, path_name, replace_leaves
+from .fields import Path, is_differentiable, path_name, replace_leaves
 from .needs import Needs
 from .registry import call_frule, call_rrule, find_frule, find_rrule
 from .table import label, normalize_call, table_entry, table_pullback, table_pushforward
@@ -63,17 +63,11 @@ def _position(fun: Any, pos: int, path: Path) -> str:
 
 
 def _check_output(fun: Any, y: Any) -> bool:
-    """Whether ``y`` carries a derivative; several outputs or complex values are refused."""
+    """Whether ``y`` carries a derivative; several outputs are refused."""
     if isinstance(y, tuple | list):  # ``retstep=True``, ...: the derivative would be lost
         raise UnsupportedFunctionError(
             f"{name_of(fun)} returned several outputs; differentiating through that form is "
             "not supported"
-        )
-    if isinstance(y, complex) or np.iscomplexobj(y):
-        raise TracingError(
-            f"{name_of(fun)} returned complex values from a traced input; symrules "
-            "differentiates real-valued computations (complex intermediates are not supported "
-            "yet)"
         )
     return is_differentiable(y)
 
@@ -121,14 +115,14 @@ def reverse_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list, ne
             uargs, kwargs = _normalized(fun, entry, uargs, kwargs, top)
         y = fun(*uargs, **kwargs)
         kind = type(y)  # the common float results first: the checks below cost a microsecond
-        if not (kind is np.float64 or (kind is np.ndarray and y.dtype.kind == "f")) and (
-            not _check_output(fun, y)
-        ):
+        real = kind is np.float64 or (kind is np.ndarray and y.dtype.kind == "f")
+        if not real and not _check_output(fun, y):
             return y, None
         if not nested:
-            return y, table_pullback(fun, entry, y, uargs, kwargs, tuple([p for p, _, _ in top]))
+            positions = tuple([p for p, _, _ in top])
+            return y, table_pullback(fun, entry, y, uargs, kwargs, positions, real)
         positions = tuple(sorted({pos for pos, _, _ in top}))
-        return y, _at_paths(table_pullback(fun, entry, y, uargs, kwargs, positions), top)
+        return y, _at_paths(table_pullback(fun, entry, y, uargs, kwargs, positions, real), top)
     found = find_rrule(fun)
     if found is None:
         return None
@@ -235,7 +229,17 @@ def forward_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list):
     return y, None if is_zero(y_dot) else y_dot
 
 
-def _filled_tangent(primal: Any, leaf_tangents: dict[Path, Any]) -> Any:
-    """A container like ``primal`` holding the given tangents and zeros at its other leaves."""
-    zeros = {path: np.zeros_like(leaf) for path, leaf in leaves(primal)}
-    return replace_leaves(primal, {**zeros, **leaf_tangents})
+def _filled_tangent(primal: Any, leaf_tangents: dict[Path, Any], path: Path = ()) -> Any:
+    """A list or tuple like ``primal`` holding the given tangents, and zeros at its other
+    entries: float and integer constants alike (``np.stack([x, 3])``'s tangent is
+    ``[x_dot, 0]``)."""
+    if path in leaf_tangents:
+        return leaf_tangents[path]
+    if isinstance(primal, tuple | list):
+        return type(primal)(
+            _filled_tangent(part, leaf_tangents, (*path, i)) for i, part in enumerate(primal)
+        )
+    if isinstance(primal, np.ndarray | np.generic | float | int | complex):
+        return np.zeros_like(primal, dtype=complex if np.iscomplexobj(primal) else float)
+    return replace_leaves(primal, {p[len(path) :]: t for p, t in leaf_tangents.items()
+                                   if p[: len(path)] == path})  # fmt: skip

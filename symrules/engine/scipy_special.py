@@ -5,23 +5,63 @@ like ``np.exp`` does, and each is given by its partial derivatives (DLMF's formu
 chapter is named beside each). A partial with respect to an order or a shape parameter
 (``jv``'s ``v``, ``gammainc``'s ``a``) has no closed form in these functions: it is ``None``,
 and differentiating through it raises :class:`~symrules.errors.UnsupportedFunctionError`
-naming the function and the argument -- never a zero. ``polygamma`` and ``zeta`` are Python
-wrappers, not ufuncs, so they do not reach the engine on a traced value (and ``digamma``'s
-second derivative, which calls ``polygamma``, is refused by name).
+naming the function and the argument -- never a zero. ``gammasgn`` is computed on plain values
+(its derivative is zero wherever it exists). scipy's Python-level functions (``polygamma``,
+``zeta``, ``logsumexp``, ...) cannot reach the engine on a traced value; their differentiable
+versions are in :mod:`~symrules.engine.scipy_functions` (``digamma``'s derivative is its
+``polygamma``), and :mod:`symrules.scipy.special` puts them beside these ufuncs.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import scipy.special as sc
 
 from .numpy_table import defelementwise
-from .table import set_label
+from .registry import mark_non_differentiable
+from .scipy_functions import polygamma
+from .table import declare_residuals, defjvp, defvjp, set_label
 
-__all__: list[str] = []
+__all__ = ["t_logpdf"]
 
 _TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 _ONE_OVER_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+def _betainc_x(a: Any, b: Any, x: Any) -> Any:
+    """``d I_x(a, b) / dx = x^(a-1) (1-x)^(b-1) / B(a, b)``."""
+    return np.exp(sc.xlogy(a - 1.0, x) + sc.xlog1py(b - 1.0, -x) - sc.betaln(a, b))
+
+
+def _betainc_pullback(sign: float) -> Any:
+    def betainc_pullback(y_bar: Any, y: Any, a: Any, b: Any, x: Any) -> Any:
+        return sign * y_bar * _betainc_x(a, b, x)
+
+    return declare_residuals(betainc_pullback, (0, 1, 2))
+
+
+def _betainc_pushforward(sign: float) -> Any:
+    def betainc_pushforward(x_dot: Any, y: Any, a: Any, b: Any, x: Any) -> Any:
+        return sign * x_dot * _betainc_x(a, b, x)
+
+    return betainc_pushforward
+
+
+def t_logpdf(t: Any, df: Any) -> Any:
+    """The log density of Student's t distribution with ``df`` degrees of freedom, at ``t``.
+
+    Examples
+    --------
+    >>> import scipy.stats
+    >>> bool(np.isclose(t_logpdf(0.3, 4.0), scipy.stats.t.logpdf(0.3, 4.0)))
+    True
+    """
+    half = 0.5 * (df + 1.0)
+    norm = sc.gammaln(half) - sc.gammaln(0.5 * df) - 0.5 * np.log(np.pi * df)
+    return norm - half * np.log1p(t * t / df)
+
 
 _SPECIAL = {
     # error functions (DLMF 7.10)
@@ -37,7 +77,9 @@ _SPECIAL = {
     # gamma and beta functions (DLMF 5.15, 5.12)
     sc.gamma: (lambda y, x: y * sc.digamma(x),),
     sc.gammaln: (lambda x: sc.digamma(x),),
-    sc.digamma: (lambda x: sc.polygamma(1, x),),
+    sc.digamma: (lambda x: polygamma(1, x),),
+    sc.rgamma: (lambda y, x: -y * sc.digamma(x),),
+    sc.loggamma: (lambda x: sc.digamma(x),),
     sc.beta: (
         lambda y, a, b: y * (sc.digamma(a) - sc.digamma(a + b)),
         lambda y, a, b: y * (sc.digamma(b) - sc.digamma(a + b)),
@@ -49,6 +91,8 @@ _SPECIAL = {
     # the regularized incomplete gamma functions, in x (DLMF 8.8.13)
     sc.gammainc: (None, lambda a, b: np.exp((a - 1.0) * np.log(b) - b - sc.gammaln(a))),
     sc.gammaincc: (None, lambda a, b: -np.exp((a - 1.0) * np.log(b) - b - sc.gammaln(a))),
+    # Student's t distribution function, in t (its df has no closed form)
+    sc.stdtr: (None, lambda a, b: np.exp(t_logpdf(b, a))),
     # logistic functions and x log y
     sc.expit: (lambda y: y * (1.0 - y),),
     sc.logit: (lambda x: 1.0 / (x * (1.0 - x)),),
@@ -59,6 +103,7 @@ _SPECIAL = {
     sc.j1: (lambda x: 0.5 * (sc.j0(x) - sc.jv(2, x)),),
     sc.y0: (lambda x: -sc.y1(x),),
     sc.y1: (lambda x: 0.5 * (sc.y0(x) - sc.yv(2, x)),),
+    sc.yn: (None, lambda a, b: 0.5 * (sc.yn(a - 1, b) - sc.yn(a + 1, b))),
     sc.jv: (None, lambda a, b: 0.5 * (sc.jv(a - 1, b) - sc.jv(a + 1, b))),
     sc.yv: (None, lambda a, b: 0.5 * (sc.yv(a - 1, b) - sc.yv(a + 1, b))),
     sc.iv: (None, lambda a, b: 0.5 * (sc.iv(a - 1, b) + sc.iv(a + 1, b))),
@@ -74,3 +119,10 @@ _SPECIAL = {
 for _fn, _partials in _SPECIAL.items():
     set_label(_fn, f"scipy.special.{_fn.__name__}")
     defelementwise(_fn, *_partials)
+mark_non_differentiable(sc.gammasgn)
+
+# the regularized incomplete beta functions, in x only (DLMF 8.17.1): three arguments
+for _fn, _sign in ((sc.betainc, 1.0), (sc.betaincc, -1.0)):
+    set_label(_fn, f"scipy.special.{_fn.__name__}")
+    defvjp(_fn, None, None, _betainc_pullback(_sign), broadcast=True)
+    defjvp(_fn, None, None, _betainc_pushforward(_sign), broadcast=True)

@@ -1,6 +1,6 @@
 """The backward sweep, and what feeds it: traced inputs, output seeds, assembled cotangents.
 
-:func:`box_input` puts a value's float leaves on a trace (refusing complex ones by name);
+:func:`box_input` puts a value's float and complex leaves on a trace;
 :func:`outputs_of` finds a result's traced leaves, a value or a tuple, list or dict of them,
 and :func:`seeds` reads each one's cotangent from ``y_bar``; :func:`backward` is micrograd's
 sweep: order the tape topologically from the outputs, walk it once in reverse, accumulate
@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import InputError
 from .broadcasting import shape_of
 from .fields import Path, get_path, is_differentiable, leaves, path_name, replace_leaves
+from .projection import project
 from .tangents import ZeroTangent, accumulate, cotangent_at, is_zero, tangent_from_leaves
 from .tracing import Box, Node, Trace, strip
 
@@ -63,13 +64,9 @@ def backward(seeds: list[tuple[Node, Any]], inputs: Sequence[Node]) -> list[Any]
 def box_input(trace: Trace, x: Any, name: str, paths: frozenset[Path] | None = None):
     """``x`` with its differentiable leaves traced, and their ``(path, Node)`` pairs."""
     if is_differentiable(x):
-        _refuse_complex(x, name)
         node = Node()
         return Box(x, trace, node), [((), node)]
     found = [(p, leaf) for p, leaf in leaves(x) if paths is None or p in paths]
-    for p, leaf in found:
-        if _is_complex(leaf):
-            _refuse_complex(leaf, path_name(p, name))
     if not found:
         if isinstance(x, int | np.integer) or (isinstance(x, np.ndarray) and x.dtype.kind in "iub"):
             raise InputError(
@@ -85,21 +82,9 @@ def box_input(trace: Trace, x: Any, name: str, paths: frozenset[Path] | None = N
     return boxed, nodes
 
 
-def _is_complex(x: Any) -> bool:
-    if type(x) is float or type(x) is np.float64:
-        return False
-    x = strip(x)
-    return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "f") == "c"
-
-
 def holds_floats(x: Any) -> bool:
     """Whether a derivative exists for ``x``: a float, or a structure holding one."""
     return is_differentiable(x) or any(True for _ in leaves(x))
-
-
-def _refuse_complex(x: Any, name: str) -> None:
-    if _is_complex(x):
-        raise InputError(f"{name} is complex; symrules differentiates real inputs")
 
 
 def outputs_of(out: Any, trace: Trace) -> tuple[Any, list[tuple[Path, Node]]]:
@@ -153,7 +138,8 @@ def assemble(x: Any, nodes: list[tuple[Path, Node]], cts: dict[int, Any], dense:
     by_path = {}
     for path, node in nodes:
         ct = cts[id(node)]
+        complex_leaf = np.iscomplexobj(strip(get_path(x, path)))
         if dense and is_zero(ct):
-            ct = np.zeros_like(strip(get_path(x, path)), dtype=float)
-        by_path[path] = ct
+            ct = np.zeros_like(strip(get_path(x, path)), dtype=complex if complex_leaf else float)
+        by_path[path] = project(ct, complex_leaf)  # np.real(z)'s real cotangent, complex
     return tangent_from_leaves(x, by_path)

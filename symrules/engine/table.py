@@ -18,6 +18,11 @@ pullback declares ``reads`` (the data positions it reads, ``len(args)`` standing
 and ``shapes`` (whether it needs the other arrays' shapes); the tape keeps only those values,
 its *residuals*, so intermediates are freed early. With ``broadcast`` each cotangent is summed
 back to its argument's shape (:func:`~symrules.engine.broadcasting.sum_to`).
+
+Complex values follow JAX's convention: a pullback is the transpose of the real-linear
+pushforward under ``Re(a * b)``, no conjugation, so a holomorphic function's rule is its real
+rule. A complex output's cotangents are projected onto their arguments' spaces
+(:mod:`~symrules.engine.projection`); a real output's rule keeps real cotangents real.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import numpy as np
 
 from ..errors import UnsupportedFunctionError
 from .broadcasting import ShapeOnly, broadcast_tangent, shape_of, sum_to
+from .projection import is_complex, projected
 from .tangents import ZeroTangent, is_zero
 
 __all__ = [
@@ -71,7 +77,6 @@ class TableEntry:
     plans: dict[tuple[int, ...], Any] = field(default_factory=dict, repr=False)
     signature: inspect.Signature | None = field(default=None, repr=False)
     ndata: int = 0  # how many leading arguments are data (have a derivative slot)
-
 
 
 _TABLE: dict[Any, TableEntry] = {}
@@ -345,14 +350,24 @@ def _residuals(reads: frozenset | None, shapes: bool, y: Any, args: list) -> tup
 
 
 def table_pullback(
-    fn: Any, entry: TableEntry, y: Any, args: list, kwargs: dict, positions: tuple[int, ...]
+    fn: Any,
+    entry: TableEntry,
+    y: Any,
+    args: list,
+    kwargs: dict,
+    positions: tuple[int, ...],
+    real: bool = False,
 ) -> Callable[[Any], list]:
     """``y_bar -> [x_bar for each data position]`` of the call ``y = fn(*args, **kwargs)``.
 
     ``positions`` are 1-based (position 0 is the function itself), sorted; each cotangent has
-    its argument's shape (or structure, for a list of arrays).
+    its argument's shape (or structure, for a list of arrays). ``real`` says that ``y`` is
+    known to be real (the engine's fast path); a complex ``y`` has its cotangents projected.
     """
     vjps, reads, keep_shapes = _plan(fn, entry, positions)
+    complex_args = None
+    if not real and is_complex(y):
+        complex_args = [is_complex(args[pos - 1]) for pos in positions]
     sizes = None
     if entry.broadcast:  # an argument smaller than the output gets its cotangent summed down
         y_shape = shape_of(y)
@@ -377,7 +392,7 @@ def table_pullback(
             return [sum_to(vjp(y_bar, y, *args, **kwargs), shape)
                     for vjp, shape in zip(vjps, sizes, strict=True)]  # fmt: skip
 
-    return table_vjp
+    return table_vjp if complex_args is None else projected(table_vjp, complex_args)
 
 
 # ---------------------------------------------------------------------------------------
@@ -400,4 +415,6 @@ def table_pushforward(fn: Any, entry: TableEntry, dots: tuple, args: tuple, kwar
         y_dot = y_dot + jvp(x_dot, y, *args, **kwargs)
     if entry.broadcast and not is_zero(y_dot):
         y_dot = broadcast_tangent(y_dot, y)
+    if not is_zero(y_dot) and is_complex(y_dot) and not is_complex(y):
+        y_dot = np.real(y_dot)  # a real output's tangent
     return y, y_dot

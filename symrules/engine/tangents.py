@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+import numpy as np
+
 from ..errors import FieldsError, RuleError
 from .fields import Path, children, field_names
 
@@ -288,6 +290,8 @@ def cotangent_at(t: Any, path: Path) -> Any:
             t = t[step] if isinstance(step, int) and step < len(t) else None
         elif isinstance(t, dict):
             t = t.get(step)
+        elif isinstance(step, int) and (isinstance(t, np.ndarray) or hasattr(t, "trace")):
+            t = t[step]  # an array's cotangent for a list of values (np.append([a, b], c))
         else:
             return None
         if t is None:

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import TracingError, UnsupportedFunctionError
 from .broadcasting import shape_of
+from .casting import astype
 from .fields import Path, children, leaves, replace_leaves
 from .recording import forward_rule, name_of, reverse_rule
 from .registry import NON_DIFFERENTIABLE
@@ -144,7 +145,9 @@ class Box:
         raise TracingError(
             "a traced value was converted to a plain numpy array (np.asarray, np.array, "
             "math.*, or assignment into an array), which would drop its derivative; use "
-            "numpy functions on it directly (np.stack / np.concatenate to build arrays)"
+            "numpy functions on it directly (np.stack / np.concatenate to build arrays), or, "
+            "for np.array([x, y]), np.mean([x, y]) and the like on lists of traced values, "
+            "`import symrules.numpy as np`, numpy that builds them"
         )
 
     def _lost(self, *_: Any) -> Any:
@@ -189,6 +192,13 @@ class Box:
     size = property(lambda self: np.size(self.value))
     dtype = property(lambda self: np.result_type(self.value))
     T = property(lambda self: np.transpose(self))
+    real = property(lambda self: np.real(self))
+    imag = property(lambda self: np.imag(self))
+
+    def conj(self) -> Any:
+        return np.conjugate(self)
+
+    conjugate = conj
 
     def __getitem__(self, index: Any) -> Any:
         return bind(operator.getitem, (self, index), _NO_KWARGS)
@@ -205,9 +215,13 @@ class Box:
     flatten = ravel
 
     def astype(self, dtype: Any, **_: Any) -> Any:
-        if np.dtype(dtype).kind not in "fc":
-            raise TracingError(f"astype({np.dtype(dtype)}) would drop the derivative")
-        return self
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "fc":
+            raise TracingError(
+                f"astype({dtype}) on a traced value would drop its derivative; cast to a float "
+                "dtype (an index: np.int64(x), through symrules.numpy, has no derivative)"
+            )
+        return self if dtype == self.dtype else bind(astype, (self, dtype), _NO_KWARGS)
 
     def sum(self, *args: Any, **kwargs: Any) -> Any:
         return np.sum(self, *args, **kwargs)
@@ -304,6 +318,9 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
             args, kwargs = normalize_call(fun, entry, args, kwargs)
         for key, value in kwargs.items():
             if _has_box(value):
+                impl = composite(fun)
+                if impl is not None:  # traced through: its table calls see the keyword
+                    return impl(*args, **kwargs)
                 raise TracingError(
                     f"{name_of(fun)}: the keyword argument {key!r} is traced; pass traced "
                     "values positionally"

@@ -245,26 +245,3 @@ def test_grad_of_a_container_output_says_so():
         sr.grad(lambda x: [x, x])(1.0)
 
 
-# ---------------------------------------------------------------------------------------
-# complex values are refused wherever they reach a trace, naming where
-
-
-@pytest.mark.parametrize(
-    "arg, where",
-    [((1 + 1j, 2.0), r"argument 0\[0\]"), ({"z": np.array([1j])}, r"argument 0\.z")],
-    ids=["tuple", "dict"],
-)
-def test_complex_values_inside_containers_are_refused(arg, where):
-    with pytest.raises(sr.InputError, match=rf"{where} is complex"):
-        sr.vjp(lambda a: 1.0, arg)
-
-
-def test_complex_field_of_f_is_refused_by_rrule_via_ad():
-    z = 1.0 + 2.0j
-    with pytest.raises(sr.InputError, match=r"f\.z is complex"):
-        sr.rrule_via_ad(lambda x: np.real(z) * x, 1.0)
-
-
-def test_complex_intermediates_are_refused():
-    with pytest.raises(sr.TracingError, match=r"numpy.multiply returned complex"):
-        sr.grad(lambda x: np.abs(np.exp(1j * x)))(0.5)
