@@ -9,7 +9,9 @@ These are the functions of ``z = u + iv`` that are not holomorphic: a pushforwar
 - ``imag``: ``z_dot -> Im(z_dot)``, pullback ``y_bar -> -1j y_bar``;
 - ``conj``: pullback ``conj(y_bar)``;
 - ``abs``: ``Re(conj(z) z_dot) / |z|``, pullback ``y_bar conj(z) / |z|`` (``sign(x)`` on reals);
-- ``angle``: ``Im(conj(z) z_dot) / |z|^2``, pullback ``-1j y_bar conj(z) / |z|^2``.
+- ``angle``: ``Im(conj(z) z_dot) / |z|^2``, pullback ``-1j y_bar conj(z) / |z|^2``;
+- ``sign``: ``z / |z|`` moves with ``z``: ``(z_dot - y^2 conj(z_dot)) / (2 |z|)``, pullback
+  ``(y_bar - conj(y^2 y_bar)) / (2 |z|)``; on reals it is a step, derivative zero.
 
 On real input each is the real rule (``imag`` and ``angle`` have derivative zero there, a real
 zero: a real output's rule keeps real cotangents real). ``real_if_close`` is ``real`` where
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .table import declare_residuals, defcomposite, defjvp, defvjp, linear_jvp
+from .tangents import ZeroTangent
 from .tracing import strip
 
 __all__: list[str] = []
@@ -90,6 +93,22 @@ def _angle_pushforward(z_dot: Any, y: Any, z: Any, deg: bool = False) -> Any:
 
 defvjp(np.angle, _angle_pullback, keywords=("deg",))
 defjvp(np.angle, _angle_pushforward, keywords=("deg",))
+
+
+def _sign_pullback(y_bar: Any, y: Any, x: Any) -> Any:
+    if not np.iscomplexobj(x):
+        return ZeroTangent()  # a step: zero away from 0, none at 0
+    return _over(y_bar - np.conjugate(y * y * y_bar), 2.0 * np.abs(x))
+
+
+def _sign_pushforward(x_dot: Any, y: Any, x: Any) -> Any:
+    if not np.iscomplexobj(x):
+        return ZeroTangent()
+    return _over(x_dot - y * y * np.conjugate(x_dot), 2.0 * np.abs(x))
+
+
+defvjp(np.sign, declare_residuals(_sign_pullback, (0, 1)))
+defjvp(np.sign, _sign_pushforward)
 
 
 def _real_if_close(a: Any, tol: float = 100) -> Any:

@@ -186,7 +186,7 @@ for _fn, _partials in _ELEMENTWISE.items():
 
 for _fn in (
     # comparisons, predicates and integer-valued functions: derivative zero where it exists
-    np.sign, np.heaviside, np.floor, np.ceil, np.rint, np.trunc, np.isfinite, np.isnan, np.isinf,
+    np.heaviside, np.floor, np.ceil, np.rint, np.trunc, np.isfinite, np.isnan, np.isinf,
     np.signbit, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
     np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.floor_divide, np.round, np.around, np.argmax, np.argmin, np.argsort, np.nonzero,

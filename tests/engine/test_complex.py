@@ -106,3 +106,11 @@ def test_grad_refuses_a_complex_output():
 def test_a_real_argument_with_a_complex_tangent_is_refused():
     with pytest.raises(sr.InputError, match="tangent of argument 0 is complex"):
         sr.jvp(np.abs, (1.66,), (1j,))
+
+
+def test_sign_of_a_complex_value_moves_with_it():
+    # z / |z| is not piecewise constant off the real line; JAX's sign has a zero derivative
+    # there, symrules the derivative finite differences confirm
+    sr.testing.check_rrule(np.sign, Z)
+    sr.testing.check_frule(np.sign, Z)
+    assert sr.rrule(np.sign, X)[1](np.ones(3)) == (sr.NoTangent(), sr.ZeroTangent())  # a step
