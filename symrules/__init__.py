@@ -44,6 +44,7 @@ from .engine import (
     with_fields,
 )
 from .errors import (
+    BreakpointWarning,
     ComplexExpressionError,
     ConvergenceError,
     ConvergenceWarning,
@@ -55,6 +56,7 @@ from .errors import (
     KernelError,
     MethodError,
     MissingCotangentError,
+    MovingDiscontinuityError,
     NonFiniteValueError,
     NoNumpyPrinterError,
     ParameterNameError,
@@ -86,6 +88,7 @@ from .quadrature import (
 __all__ = [
     "ClenshawCurtis",
     "Comparison",
+    "BreakpointWarning",
     "ComplexExpressionError",
     "Composite",
     "ConvergenceError",
@@ -101,6 +104,7 @@ __all__ = [
     "KernelError",
     "MethodError",
     "MissingCotangentError",
+    "MovingDiscontinuityError",
     "Needs",
     "NoNumpyPrinterError",
     "NoTangent",

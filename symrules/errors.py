@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BreakpointWarning",
     "ComplexExpressionError",
     "ConvergenceError",
     "ConvergenceWarning",
@@ -24,6 +25,7 @@ __all__ = [
     "KernelError",
     "MethodError",
     "MissingCotangentError",
+    "MovingDiscontinuityError",
     "NoNumpyPrinterError",
     "NonFiniteValueError",
     "ParameterNameError",
@@ -202,6 +204,28 @@ class MethodError(QuadratureInputError):
     """
 
 
+class MovingDiscontinuityError(QuadratureInputError):
+    """The integrand, differentiated by the engine (``method="ad"``), compares its nodes with a
+    traced value inside a panel: a jump (or kink) that moves with a parameter, whose Leibniz
+    term no tape over fixed nodes can see. The message names the numpy function and the traced
+    field, and shows the fix: declare the breakpoint, or use an ``Integrand``.
+
+    Examples
+    --------
+    >>> import numpy as np, symrules as sr
+    >>> def area(s):
+    ...     return sr.integrate(lambda x: np.where(x < s, 1.0, 0.0), (0.0, 1.0), method="ad")
+    >>> try:
+    ...     sr.grad(area)(0.4)
+    ... except MovingDiscontinuityError as err:
+    ...     print(str(err).split(":")[0])
+    numpy.less compares the nodes x with the traced field f.s
+    >>> float(sr.grad(lambda s: sr.integrate(lambda x: np.where(x < s, 1.0, 0.0), (0.0, s, 1.0),
+    ...                                      method="ad"))(0.4))
+    1.0
+    """
+
+
 class ConvergenceError(QuadratureError, RuntimeError):
     """An adaptive rule stopped before meeting its tolerance.
 
@@ -237,6 +261,26 @@ class ConvergenceWarning(RuntimeWarning):
 
 # ---------------------------------------------------------------------------------------
 # checking: finite differences and rule tests
+
+
+class BreakpointWarning(RuntimeWarning):
+    """Where an Integrand's pieces meet has no closed form: declare those points yourself.
+
+    Issued by :func:`symrules.integrate` (through ``Integrand.breakpoints_in``), naming the
+    condition SymPy could not solve for the variable; the domain is then split only at the
+    points you declare, ``integrate(f, (a, c1, ..., b))``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import symrules as sr
+    >>> f = sr.Integrand("Piecewise((1.0, x < c*cos(x)), (0.0, True))", c=0.5)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = f.breakpoints_in(0.0, 1.0)
+    >>> [w.category.__name__ for w in caught]
+    ['BreakpointWarning']
+    """
 
 
 class FiniteDifferenceError(SymrulesError, ValueError):

@@ -6,7 +6,8 @@ inputs; :func:`forward_rule` its value and tangent. A numpy-table function goes 
 is called through :func:`~symrules.engine.registry.call_rrule`, told which cotangents are
 needed (:class:`~symrules.engine.needs.Needs`), and its result is checked: the number of
 cotangents, their shapes, and that every traced field of a closure or callable object received
-one (never a silent zero gradient).
+one (never a silent zero gradient). A table function whose result is a
+:class:`~symrules.engine.watched.WatchedArray` reports to its watcher.
 Both return ``None`` where there is no rule, and the engine then traces through.
 """
 
@@ -34,6 +35,7 @@ from .tangents import (
     is_zero,
     tangent_from_leaves,
 )
+from .watched import WatchedArray, report
 
 __all__ = ["forward_rule", "name_of", "reverse_rule"]
 
@@ -116,8 +118,12 @@ def reverse_rule(fun: Any, callee: Any, uargs: list, kwargs: dict, top: list, ne
         y = fun(*uargs, **kwargs)
         kind = type(y)  # the common float results first: the checks below cost a microsecond
         real = kind is np.float64 or (kind is np.ndarray and y.dtype.kind == "f")
-        if not real and not _check_output(fun, y):
-            return y, None
+        if not real:
+            if kind is WatchedArray:  # a watched array met a traced value
+                report(fun, uargs, y)
+                real = y.dtype.kind == "f"
+            if not real and not _check_output(fun, y):
+                return y, None
         if not nested:
             positions = tuple([p for p, _, _ in top])
             return y, table_pullback(fun, entry, y, uargs, kwargs, positions, real)

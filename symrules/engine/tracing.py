@@ -13,8 +13,9 @@ containers too (see :mod:`symrules.engine.fields`) -- takes the highest trace le
 replaces those Boxes by their values and asks :mod:`symrules.engine.recording` to apply the rule for
 the function; a primitive with no rule for the mode is traced through (its own code runs on
 the Boxes). Boxes of lower levels stay inside the values, so rules written with numpy are
-traced again by outer traces: that is how second derivatives work. ``bind`` runs once per
-numpy call in user code, so it is written for speed.
+traced again by outer traces: that is how second derivatives work. A non-differentiable
+function whose result is a :class:`~symrules.engine.watched.WatchedArray` reports to its
+watcher. ``bind`` runs once per numpy call in user code, so it is written for speed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .fields import Path, children, leaves, replace_leaves
 from .recording import forward_rule, name_of, reverse_rule
 from .registry import NON_DIFFERENTIABLE
 from .table import composite, normalize_call, table_entry
+from .watched import WatchedArray, report
 
 __all__ = ["Box", "Node", "Trace", "assignment_refused", "bind", "is_traced", "strip"]
 
@@ -340,7 +342,11 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
         return fun(*args, **kwargs)
     try:
         if fun in NON_DIFFERENTIABLE:
-            return fun(*map(strip, args), **kwargs)
+            plain = [strip(arg) for arg in args]
+            y = fun(*plain, **kwargs)
+            if type(y) is WatchedArray:  # a step where a watched array meets a traced value
+                report(fun, plain, y)
+            return y
     except TypeError:  # unhashable callables
         pass
     trace = found[0][2].trace

@@ -21,7 +21,7 @@ from ..checking import finite_differences as fd
 from ..engine.fields import fields, leaves, path_name
 from ..engine.reverse import value_and_grad
 from ..engine.tangents import cotangent_at, is_zero
-from ..errors import MethodError
+from ..errors import MethodError, MovingDiscontinuityError
 from ..quadrature import DEFAULT_RULE, METHODS, QuadratureRule, integrate
 from ..quadrature.integration import Method
 from .comparison import Comparison
@@ -109,8 +109,8 @@ def compare(
     rule : QuadratureRule, optional
         Default: ``integrate``'s default, the adaptive ``GaussKronrod()``.
     methods : sequence of {"symbolic", "ad", "fd", "auto"}
-        A method that cannot apply (``"symbolic"`` for a plain closure) is kept in
-        :attr:`Comparison.skipped` with the reason.
+        A method that cannot apply (``"symbolic"`` for a plain closure, ``"ad"`` for one whose
+        jump moves with a field) is kept in :attr:`Comparison.skipped` with the reason.
     repeat : int
         Timing repeats; the time is the fastest repeat divided by its loop count. 0 skips
         timing.
@@ -162,7 +162,7 @@ def compare(
         run = _runner(f, domain, rule, m, fd_step)
         try:
             y, f_bar, f_error = run()
-        except MethodError as err:
+        except (MethodError, MovingDiscontinuityError) as err:  # the reason, kept
             skipped[m] = str(err)
             continue
         value = float(y) if value is None else value

@@ -37,8 +37,9 @@ from ..engine.tangents import (
     tangent_from_leaves,
 )
 from ..engine.tracing import Box, is_traced, strip
-from ..errors import MethodError, QuadratureInputError, RuleError
+from ..errors import MethodError, MovingDiscontinuityError, QuadratureInputError, RuleError
 from .adaptive import GaussKronrod
+from .discontinuities import moving_discontinuity, watched_nodes
 from .integration import (
     check_values,
     contract,
@@ -89,9 +90,18 @@ def _fused(f: Any, x: Any, w: Any) -> tuple[Any, Any] | None:
     return None if fused is None else fused(f, x, w)
 
 
-def _ad_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
-    """One tape of ``f`` over all nodes: ``f_bar`` over the fields wanted, nothing for ``x``."""
-    fx, pullback = rrule_via_ad(f, x, needs=Needs.of_paths([paths, False]))
+def _ad_rrule(
+    f: Any, x: Any, paths: list[Path], points: tuple[Any, ...]
+) -> tuple[Any, Callable[[Any], tuple]]:
+    """One tape of ``f`` over all nodes: ``f_bar`` over the fields wanted, nothing for ``x``.
+
+    The nodes are watched: a jump that moves with a traced value inside a panel raises
+    (:mod:`~symrules.quadrature.discontinuities`)."""
+    nodes = watched_nodes(x, points)
+    try:
+        fx, pullback = rrule_via_ad(f, nodes, needs=Needs.of_paths([paths, False]))
+    except MovingDiscontinuityError as err:
+        raise moving_discontinuity(err, f, nodes, paths, points) from None
 
     def at_nodes_pullback(fx_bar: Any) -> tuple:
         return (pullback(fx_bar)[0],)
@@ -276,7 +286,7 @@ def integral_rrule(
         elif f_paths and not continuous and method == "symbolic":
             fx, f_pullback = _symbolic_rrule(f, x, f_paths)
         elif f_paths and not continuous and method == "ad":
-            fx, f_pullback = _ad_rrule(f, x, f_paths)
+            fx, f_pullback = _ad_rrule(f, x, f_paths, points)
         else:
             fx = f(x)
     if fused is None:

@@ -54,6 +54,7 @@ def integrate(
     domain: tuple[Any, ...],
     rule: QuadratureRule | None = None,
     method: Method = "auto",
+    breakpoints: Literal["found", "declared"] = "found",
 ) -> Any:
     """The integral of ``f`` over ``domain``, differentiable in ``f``'s fields and the bounds.
 
@@ -77,6 +78,10 @@ def integrate(
         tape of the engine over all nodes; "fd": finite differences of the quadrature sum
         over ``f``'s fields (first derivatives only); "auto": "symbolic" where possible,
         else "ad".
+    breakpoints : {"found", "declared"}
+        "found": each panel is also split where ``f``'s pieces meet, at the points its method
+        ``breakpoints_in(a, b)`` returns (an :class:`~symrules.symbolic.integrand.Integrand`
+        finds them with SymPy: ``f.breakpoints``); "declared": only at the domain's points.
 
     Returns
     -------
@@ -99,9 +104,16 @@ def integrate(
     -----
     **A discontinuity whose position moves with a parameter needs a breakpoint.** For
     ``f = lambda x: np.where(x < s, 1.0, 0.0)`` every quadrature-based gradient with respect
-    to ``s`` -- symbolic, AD or finite differences on fixed nodes -- is silently 0: each node
-    value is locally constant in ``s``. Declare the jump, ``integrate(f, (a, s, b))``, and its
-    Leibniz term ``f(s^-) - f(s^+)`` gives the right derivative.
+    to ``s`` -- symbolic, AD or finite differences on fixed nodes -- misses the jump's term:
+    each node value is locally constant in ``s``. ``method="ad"`` raises a
+    :class:`~symrules.errors.MovingDiscontinuityError` naming the comparison; "fd" returns 0
+    silently. Declare the jump, ``integrate(f, (a, s, b))``, and its
+    Leibniz term ``f(s^-) - f(s^+)`` gives the right derivative. An Integrand
+    (``Piecewise``, ``Heaviside``, ``Abs``, ``sign``, ``Max``, ``Min``, ``floor``, ``ceiling``)
+    needs no declaration: the points SymPy finds are computed from its (traced) parameters,
+    and those inside the domain split it, with the same Leibniz terms. Where SymPy finds no
+    closed form, a :class:`~symrules.errors.BreakpointWarning` names the
+    condition; declare those points.
 
     A traced point uses Leibniz' rule; its derivative needs ``f`` to be finite there, and
     an infinite point cannot be traced. An integrable endpoint singularity such as
@@ -122,6 +134,9 @@ def integrate(
     ...     return integrate(lambda x: np.where(x < s, 1.0, 0.0), (0.0, s, 1.0))
     >>> float(sr.grad(area)(0.4))
     1.0
+    >>> step = sr.Integrand("Max(0, x - s)**2", s=0.4)  # a kink at s, found: no declaration
+    >>> bool(np.isclose(integrate(step, (0.0, 1.0), GaussLegendre(2)), 0.6**3 / 3))
+    True
 
     See Also
     --------
@@ -133,7 +148,33 @@ def integrate(
         raise QuadratureInputError(f"rule must be a QuadratureRule, got {rule!r}")
     if not callable(f):
         raise QuadratureInputError(f"f must be callable, got {type(f).__name__}")
+    if breakpoints not in ("found", "declared"):
+        raise QuadratureInputError(
+            f"breakpoints must be 'found' or 'declared', got {breakpoints!r}"
+        )
+    found = getattr(type(f), "breakpoints_in", None) if breakpoints == "found" else None
+    if found is not None:
+        points = _split(points, lambda a, b: found(f, a, b))
     return integral(f, rule, _resolve(f, method), points)
+
+
+def _split(points: tuple[Any, ...], found: Callable[[Any, Any], list[Any]]) -> tuple[Any, ...]:
+    """``points`` with every panel split at the points ``found(a, b)`` (the closed interval,
+    sorted from ``a`` to ``b``). A found point equal to an interior domain point replaces it
+    when traced (the jump moves with the found point's parameters); one equal to an end of the
+    domain is left out (no Leibniz term from outside the domain)."""
+    merged = [points[0]]
+    for a, b in pairwise(points):
+        for p in found(a, b):
+            value = float(strip(p))
+            if value == float(strip(b)):
+                continue  # the next panel's start, or the domain's end
+            if value != float(strip(merged[-1])):
+                merged.append(p)
+            elif len(merged) > 1 and type(p) is Box:
+                merged[-1] = p
+        merged.append(b)
+    return tuple(merged)
 
 
 # ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 The pipeline, one module a step, imported in this order:
 :mod:`~symrules.symbolic.declaration` (the symbols and their checked, mangled names),
+:mod:`~symrules.symbolic.functions` (the special functions an expression may call),
 :mod:`~symrules.symbolic.parse` (a string read safely, never evaluated; SymPy input checked),
 :mod:`~symrules.symbolic.derive`
 (partials and their shared subexpressions), :mod:`~symrules.symbolic.printer` (one expression
@@ -11,8 +12,11 @@ to numpy source), :mod:`~symrules.symbolic.codegen` (the module of rules around 
 :mod:`~symrules.symbolic.compiled` (a kernel compiled once, by numba, on first use),
 :mod:`~symrules.symbolic.loader` (compiled once, cached, shown in tracebacks), then
 :mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable object and its registered
-rules), :mod:`~symrules.symbolic.pullback` (:func:`symbolic_rule`, the generated pullback
-alone) and :mod:`~symrules.symbolic.decorator` (:func:`integrand`).
+rules; :mod:`~symrules.symbolic.breakpoints` finds where its pieces meet and
+:mod:`~symrules.symbolic.display` shows it), :mod:`~symrules.symbolic.pullback`
+(:func:`symbolic_rule`, the generated pullback alone) and :mod:`~symrules.symbolic.decorator`
+(:func:`integrand`, and the :class:`~symrules.symbolic.decorator.IntegrandFamily` of a function
+whose parameters have no values yet).
 Importing this package imports SymPy; ``import symrules`` alone does not.
 """
 

@@ -4,13 +4,19 @@ A :class:`Declaration` says which names an expression may use -- one variable an
 1-D array parameters -- and gives each a real SymPy symbol (an array parameter ``c`` of length
 ``n`` becomes ``c_0 ... c_{n-1}``). Every name passes :func:`check_name`; generated code uses
 each name only mangled (:meth:`Declaration.identifier`), never as given.
+
+Those real symbols are the declaration's own: rules are derived and cached over them, so an
+expression means the same whatever assumptions its author's symbols carry. A SymPy user's own
+symbols are remembered (:func:`user_symbols`) and put back into what the user sees.
 """
 
 from __future__ import annotations
 
 import functools
 import keyword
+import types
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +24,7 @@ import sympy as sp
 
 from ..errors import ParameterNameError, ParameterValueError
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "Declaration", "check_name", "declared"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "Declaration", "check_name", "declared", "user_symbols"]
 
 #: Functions a string expression may call, by the name it uses.
 FUNCTIONS: dict[str, Any] = {
@@ -154,6 +160,50 @@ def declared(var: str, sizes: tuple[tuple[str, int | None], ...]) -> Declaration
     True
     """
     return Declaration(var, sizes)
+
+
+@functools.lru_cache(maxsize=1024)  # an Integrand is often rebuilt per call, on one expression
+def user_symbols(expr: sp.Basic, declaration: Declaration) -> Mapping[sp.Basic, sp.Basic]:
+    """The user's own symbols in ``expr``, by the declared symbol each stands for.
+
+    A symbol of ``expr`` stands for the declared symbol of its name, whatever its assumptions
+    (``Symbol("a", positive=True)`` for the real ``a``); ``c[k]`` of an ``IndexedBase("c")``
+    for the component ``c_k``. Only symbols that differ from the declared ones are listed, so
+    ``canonical.xreplace(user_symbols(expr, d))`` is the canonical expression in the user's
+    symbols. ``expr`` is taken as already checked against ``declaration``
+    (:func:`~symrules.symbolic.parse.as_expression`).
+
+    Raises
+    ------
+    ParameterNameError
+        Two different symbols of ``expr`` stand for one declared symbol (same name, other
+        assumptions): which one the user means is unknown.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, x = sp.symbols("a x", positive=True)
+    >>> d = Declaration("x", (("a", None),))
+    >>> theirs = user_symbols(a * x, d)
+    >>> theirs[d.symbols("a")] is a, (d.symbols("a") * d.x).xreplace(theirs) == a * x
+    (True, True)
+    """
+    known = declaration.by_name()
+    out: dict[sp.Basic, sp.Basic] = {}
+    for atom in expr.atoms(sp.Symbol, sp.Indexed):
+        if isinstance(atom, sp.Indexed):
+            own = declaration.symbols(str(atom.base.label))[int(atom.indices[0])]
+        elif atom.name in known:
+            own = known[atom.name]
+        else:
+            continue  # an IndexedBase's label, or an index
+        if own in out and out[own] != atom:
+            raise ParameterNameError(
+                f"two different symbols stand for {own.name!r} in {str(expr)[:60]}: "
+                f"{sp.srepr(out[own])} and {sp.srepr(atom)}; use one symbol for each name"
+            )
+        out[own] = atom
+    return types.MappingProxyType({own: atom for own, atom in out.items() if own != atom})
 
 
 def check_name(name: Any, role: str) -> str:

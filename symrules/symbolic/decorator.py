@@ -1,9 +1,11 @@
 """The :func:`integrand` decorator: a Python function of SymPy-compatible math as an Integrand.
 
-The function is called once on SymPy symbols, with ``numpy`` and ``math`` (and their math
+The function is called on SymPy symbols, with ``numpy`` and ``math`` (and their math
 functions) swapped for SymPy's in a copy of the function, so ``np.exp(-b * x**2)`` yields
 ``exp(-b*x**2)``; the user's function and modules are not changed. The expression becomes an
-:class:`~symrules.symbolic.integrand.Integrand` with the function's other parameters as fields.
+:class:`~symrules.symbolic.integrand.Integrand` with the function's other parameters as fields;
+a function some of whose parameters have no value becomes an :class:`IntegrandFamily`, which
+gives an Integrand once called with the values.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import ParameterValueError, SymbolicError
-from .declaration import Declaration
+from ..errors import ParameterValueError, SymbolicError, SymrulesError
+from .declaration import Declaration, declared
+from .display import latex_table, shown_symbols
 from .integrand import Integrand, parameter_value
 
-__all__ = ["integrand"]
+__all__ = ["IntegrandFamily", "integrand"]
 
 
 
@@ -96,17 +99,20 @@ def _symbolic_copy(fn: types.FunctionType) -> types.FunctionType:
 def integrand(
     fn: Callable[..., Any] | None = None, /, *, var: str | None = None, **params: Any
 ) -> Any:
-    """Decorator: a Python function ``f(x, a, b, ...)`` becomes an :class:`Integrand`.
+    """Decorator: a Python function ``f(x, a, b, ...)`` becomes an :class:`Integrand`, or a family.
 
-    The function is called once on SymPy symbols to obtain its expression, so it must be
-    written with math SymPy understands: arithmetic, ``np.exp``, ``np.sin``, ``math.log``,
-    ``np.maximum``... (numpy and math calls are mapped to SymPy for that one call; the user's
+    The function is called on SymPy symbols to obtain its expression, so it must be written
+    with math SymPy understands: arithmetic, ``np.exp``, ``np.sin``, ``math.log``,
+    ``np.maximum``... (numpy and math calls are mapped to SymPy for that call; the user's
     function and module are not changed). An array parameter arrives as an object array of
     symbols, so ``c[k]``, ``np.sum(c * np.cos(k * x))`` and ``c @ v`` work.
 
     The variable is the parameter named ``var`` (default: the first parameter). Every other
     parameter is a field of the Integrand; its initial value is the keyword given to the
-    decorator, else its default value. A parameter with neither is an error.
+    decorator, else its default value. When every parameter has a value, the result is an
+    :class:`Integrand`; otherwise an :class:`IntegrandFamily`, which gives one when called
+    with the missing values by keyword. Its symbols are the Integrand's own (real, named as
+    the function's parameters).
 
     Parameters
     ----------
@@ -119,7 +125,7 @@ def integrand(
 
     Returns
     -------
-    Integrand, or a decorator returning one.
+    Integrand or IntegrandFamily, or a decorator returning one.
 
     Examples
     --------
@@ -134,13 +140,19 @@ def integrand(
     ...     return np.sum(c * np.cos(np.arange(2) * x))
     >>> float(series(0.0))
     1.5
+    >>> @integrand(var="x")
+    ... def peak(x, a, b):
+    ...     return a * np.exp(-b * x**2)
+    >>> peak
+    <integrand family peak(x; a, b) = a*exp(-b*x**2)>
+    >>> peak(a=1.5, b=0.25)
+    Integrand('a*exp(-b*x**2)', var='x', a=1.5, b=0.25)
     """
 
-    def decorate(f: Callable[..., Any]) -> Integrand:
+    def decorate(f: Callable[..., Any]) -> Integrand | IntegrandFamily:
         if not isinstance(f, types.FunctionType):
             raise SymbolicError(f"@integrand takes a Python function, got {type(f).__name__}")
-        signature = inspect.signature(f)
-        names = list(signature.parameters)
+        names = list(inspect.signature(f).parameters)
         if not names:
             raise SymbolicError(f"{f.__qualname__} takes no arguments; it needs a variable")
         variable = names[0] if var is None else var
@@ -149,39 +161,144 @@ def integrand(
         unknown = [k for k in params if k not in names or k == variable]
         if unknown:
             raise ParameterValueError(f"{f.__qualname__} has no parameter {unknown[0]!r}")
-        values = {}
-        for name in names:
-            if name == variable:
-                continue
-            default = signature.parameters[name].default
-            if name not in params and default is inspect.Parameter.empty:
-                raise ParameterValueError(
-                    f"parameter {name!r} of {f.__qualname__} has no value: give it a default "
-                    f"or write @integrand({name}=...)"
-                )
-            values[name] = params.get(name, default)
-        sizes = {name: parameter_value(name, value)[0] for name, value in values.items()}
-        declaration = Declaration(variable, tuple(sizes.items()))
-        symbolic = _symbolic_copy(f)
-        args = {variable: declaration.x}
-        for name, size in sizes.items():
-            syms = declaration.symbols(name)
-            args[name] = syms if size is None else np.array(syms, dtype=object)
-        try:
-            expr = symbolic(**args)
-        except (TypeError, AttributeError, ValueError) as err:
-            raise SymbolicError(
-                f"{f.__qualname__} could not be evaluated on SymPy symbols: {err}"
-            ) from None
-        if isinstance(expr, np.ndarray) and expr.shape == ():
-            expr = expr.item()
-        if isinstance(expr, int | float) and not isinstance(expr, bool):
-            expr = sp.Integer(expr) if isinstance(expr, int) else sp.Float(expr)  # a constant
-        if not isinstance(expr, sp.Basic):
-            raise SymbolicError(
-                f"{f.__qualname__} returned {type(expr).__name__} on SymPy symbols, not an "
-                "expression; write it with arithmetic and numpy/math functions"
-            )
-        return Integrand(expr, var=variable, **values)
+        family = IntegrandFamily(f, variable, **params)
+        return family if family.missing else family()
 
     return decorate(fn) if fn is not None else decorate
+
+
+class IntegrandFamily:
+    """The Integrands of one Python function: one per set of parameter values.
+
+    What :func:`integrand` returns for a function some of whose parameters have no value.
+    Calling it with keyword values gives an :class:`Integrand`; a missing or unknown
+    parameter is refused by name. It shows its expression (every parameter without a value
+    taken as a scalar). The expression is computed once per set of parameter shapes.
+
+    Parameters
+    ----------
+    function : function
+        ``function(x, a, b, ...)``, written with SymPy-compatible math (see :func:`integrand`).
+    var : str
+        Name of the variable, one of the function's parameters.
+    **values
+        Parameter values known in advance; the function's defaults complete them.
+
+    Attributes
+    ----------
+    function : function
+    var : str
+    parameters : tuple of str
+        The parameters other than the variable, in the function's order.
+    values : dict
+        The known values, by name.
+    missing : tuple of str
+        The parameters without a value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def bump(x, a, b=0.5):
+    ...     return a * np.exp(-b * x**2)
+    >>> family = IntegrandFamily(bump, "x")
+    >>> family.missing, float(family(a=2.0)(0.0)), family(a=2.0, b=1.0).params
+    (('a',), 2.0, {'a': 2.0, 'b': 1.0})
+    >>> family(b=1.0)
+    Traceback (most recent call last):
+    ...
+    symrules.errors.ParameterValueError: parameter 'a' of bump has no value: write bump(a=...)
+    """
+
+    def __init__(self, function: types.FunctionType, var: str, **values: Any) -> None:
+        signature = inspect.signature(function).parameters
+        self.function, self.var = function, var
+        self.parameters = tuple(name for name in signature if name != var)
+        defaults = {n: p.default for n, p in signature.items()
+                    if n != var and p.default is not inspect.Parameter.empty}  # fmt: skip
+        self.values = {**defaults, **values}
+        self.missing = tuple(name for name in self.parameters if name not in self.values)
+        self._symbolic = _symbolic_copy(function)
+        self._expressions: dict[tuple[tuple[str, int | None], ...], sp.Expr] = {}
+
+    def __call__(self, *args: Any, **values: Any) -> Integrand:
+        name = self.function.__qualname__
+        if args:
+            raise ParameterValueError(
+                f"{name} is an integrand family: give its parameters by keyword, "
+                f"{name}({', '.join(f'{p}=...' for p in self.parameters)}), for an Integrand"
+            )
+        unknown = [k for k in values if k not in self.parameters]
+        if unknown:
+            raise ParameterValueError(
+                f"{name} has no parameter {unknown[0]!r}; its parameters: "
+                f"{', '.join(self.parameters) or 'none'} (and the variable {self.var!r})"
+            )
+        values = {**self.values, **values}
+        missing = [p for p in self.parameters if p not in values]
+        if missing:
+            which = ", ".join(repr(p) for p in missing)
+            raise ParameterValueError(
+                f"parameter{'s' * (len(missing) > 1)} {which} of {name} "
+                f"{'have' if len(missing) > 1 else 'has'} no value: "
+                f"write {name}({', '.join(f'{p}=...' for p in missing)})"
+            )
+        values = {p: values[p] for p in self.parameters}
+        sizes = tuple((p, parameter_value(p, v)[0]) for p, v in values.items())
+        return Integrand(self._expression(sizes), var=self.var, **values)
+
+    @property
+    def expr(self) -> sp.Expr:
+        """The expression, each parameter without a value taken as a scalar."""
+        return self._expression(self._sizes())
+
+    def _sizes(self) -> tuple[tuple[str, int | None], ...]:
+        return tuple((p, parameter_value(p, self.values[p])[0] if p in self.values else None)
+                     for p in self.parameters)  # fmt: skip
+
+    def _expression(self, sizes: tuple[tuple[str, int | None], ...]) -> sp.Expr:
+        expr = self._expressions.get(sizes)
+        if expr is None:
+            expr = _evaluate(self._symbolic, self.function.__qualname__, declared(self.var, sizes))
+            self._expressions[sizes] = expr
+        return expr
+
+    def _head(self) -> str:
+        return f"{self.function.__name__}({self.var}; {', '.join(self.parameters)})"
+
+    def __repr__(self) -> str:
+        try:
+            shown = f" = {self.expr}"
+        except SymrulesError:  # an array parameter without a value: its length is unknown
+            shown = ""
+        return f"<integrand family {self._head()}{shown}>"
+
+    def _repr_latex_(self) -> str | None:
+        try:
+            expr = self.expr
+        except SymrulesError:
+            return None  # Jupyter shows the repr
+        symbols = shown_symbols(declared(self.var, self._sizes()), {})
+        head = rf"\operatorname{{{self.function.__name__}}}".replace("_", r"\_")
+        return latex_table(head, symbols, expr, {})
+
+
+def _evaluate(symbolic: types.FunctionType, name: str, declaration: Declaration) -> sp.Expr:
+    """The expression of the function ``name`` (its SymPy copy ``symbolic``) on the symbols."""
+    args: dict[str, Any] = {declaration.var: declaration.x}
+    for param, size in declaration.sizes:
+        syms = declaration.symbols(param)
+        args[param] = syms if size is None else np.array(syms, dtype=object)
+    try:
+        expr = symbolic(**args)
+    except (TypeError, AttributeError, ValueError, IndexError) as err:
+        raise SymbolicError(f"{name} could not be evaluated on SymPy symbols: {err}") from None
+    if isinstance(expr, np.ndarray) and expr.shape == ():
+        expr = expr.item()
+    if isinstance(expr, int | float) and not isinstance(expr, bool):
+        expr = sp.Integer(expr) if isinstance(expr, int) else sp.Float(expr)  # a constant
+    if not isinstance(expr, sp.Basic):
+        raise SymbolicError(
+            f"{name} returned {type(expr).__name__} on SymPy symbols, not an expression; "
+            "write it with arithmetic and numpy/math functions"
+        )
+    return expr

@@ -4,6 +4,14 @@ This module owns the SymPy half of a generated rule after parsing: the first par
 canonical expression (:mod:`symrules.symbolic.parse`) with respect to every parameter and the
 variable, second partials on demand, and the common subexpressions of the primal and all
 partials that the generated code computes once.
+
+A partial is the derivative *away from jumps*: a step (``Heaviside``, ``sign``, ``floor``,
+``ceiling``) has derivative zero there, so SymPy's ``DiracDelta`` and its unevaluated
+derivatives of ``floor`` and ``ceiling`` become zero (the jumps themselves are quadrature's
+business, as breakpoints). A partial SymPy leaves unevaluated (``Derivative``, ``Subs``) or
+gives only as a Meijer G or hypergeometric function -- the derivative of ``besselj(nu, x)``
+in its order ``nu``, of ``zeta(s)`` in ``s``, of ``lowergamma(s, x)`` in ``s`` -- has no
+numeric translation: it is refused with an error naming the function and the symbol.
 """
 
 from __future__ import annotations
@@ -13,11 +21,14 @@ from typing import Any
 
 import sympy as sp
 
-from ..errors import ExpressionTooLargeError
+from ..errors import ExpressionTooLargeError, NoNumpyPrinterError
 from .declaration import Declaration
 from .parse import as_expression, free_names
 
-__all__ = ["Derivation", "derive", "shared_subexpressions"]
+__all__ = ["Derivation", "derive", "partial", "shared_subexpressions"]
+
+_STEPS = (sp.Heaviside, sp.sign, sp.floor, sp.ceiling)  # piecewise constant: derivative 0
+_NOT_CLOSED = (sp.Derivative, sp.Subs, sp.Integral, sp.meijerg, sp.hyper)
 
 
 @dataclass(frozen=True)
@@ -132,8 +143,52 @@ def _diff(expr: Any, symbol: sp.Symbol, terms: dict | None = None) -> Any:
     for every coefficient: ``n**2`` derivatives for ``n`` that are not zero.
     """
     if terms is not None:
-        return sp.Add(*[sp.diff(t, symbol) for t in terms.get(symbol, ())])
-    return sp.diff(expr, symbol)
+        part = sp.Add(*[sp.diff(t, symbol) for t in terms.get(symbol, ())])
+    else:
+        part = sp.diff(expr, symbol)
+    return _away_from_jumps(part, expr, symbol)
+
+
+def partial(expr: Any, symbol: sp.Symbol) -> Any:
+    """``d expr / d symbol`` away from jumps, refusing one in no evaluable closed form.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", real=True)
+    >>> partial(sp.Heaviside(x - 1) * x, x)
+    Heaviside(x - 1)
+    """
+    return _diff(expr, symbol)
+
+
+def _is_step_derivative(node: Any) -> bool:
+    """A ``DiracDelta``, or an unevaluated derivative of a step (inside a ``Subs``, or zero)."""
+    if isinstance(node, sp.Subs):
+        return node.expr == 0 or _is_step_derivative(node.expr)
+    return isinstance(node, sp.DiracDelta) or (
+        isinstance(node, sp.Derivative) and isinstance(node.expr, _STEPS)
+    )
+
+
+def _away_from_jumps(part: Any, expr: Any, symbol: sp.Symbol) -> Any:
+    """``part`` with the derivatives of steps zero, refusing a partial in no closed form."""
+    if not part.has(sp.DiracDelta, *_NOT_CLOSED):
+        return part
+    part = part.replace(_is_step_derivative, lambda _: sp.S.Zero)
+    offenders = sorted(part.atoms(*_NOT_CLOSED), key=sp.default_sort_key)
+    if not offenders:
+        return part
+    offender = offenders[0]
+    functions = sorted(expr.atoms(sp.Function), key=sp.count_ops)
+    culprits = [fn for fn in functions if symbol in fn.free_symbols
+                and sp.diff(fn, symbol).has(offender.func)]  # fmt: skip
+    fn = culprits[0] if culprits else offender
+    shown = str(offender) if len(str(offender)) <= 80 else f"{str(offender)[:77]}..."
+    raise NoNumpyPrinterError(
+        f"the partial in {symbol} of {fn.func.__name__} (in {fn}) has no closed form that numpy "
+        f"or SciPy evaluates: SymPy gives {shown}. {symbol} cannot be differentiated there; "
+        "make that argument a number"
+    )
 
 
 def shared_subexpressions(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -36,8 +36,10 @@ from ..errors import (
     ParameterNameError,
     ParameterValueError,
 )
+from .breakpoints import found_in
 from .compiled import Kernel
-from .declaration import declared
+from .declaration import declared, user_symbols
+from .display import Partials, expression_repr, latex_table, show_value, shown_symbols
 from .loader import GeneratedRules, generated_rules
 
 __all__ = ["Integrand", "as_nodes", "numpy_args", "parameter_value"]
@@ -82,8 +84,9 @@ class Integrand:
     expr : str or sympy.Expr
         The expression. A string is parsed safely (no ``eval``): numbers, the variable and
         parameter names, ``+ - * / **``, the functions of
-        :data:`~symrules.symbolic.declaration.FUNCTIONS`, ``pi``, ``E``, and ``c[k]`` for an
-        array parameter ``c``. A SymPy expression may use ``IndexedBase("c")[k]``.
+        :data:`~symrules.symbolic.declaration.FUNCTIONS` and
+        :data:`~symrules.symbolic.functions.SPECIAL_FUNCTIONS`, ``pi``, ``E``, and ``c[k]``
+        for an array parameter ``c``. A SymPy expression may use ``IndexedBase("c")[k]``.
     var : str
         Name of the variable (the node array the quadrature evaluates ``f`` on).
     backend : {"numba", "numpy"}, optional
@@ -98,10 +101,13 @@ class Integrand:
     Attributes
     ----------
     expr : sympy.Expr
-        The canonical expression (an array component ``c[k]`` is the symbol ``c_k``).
+        The canonical expression, derived over real symbols (``sqrt(x**2)`` is ``Abs(x)``),
+        in your symbols if you gave SymPy's, else in real ones named as in the string
+        (``sympy.Symbol("a", real=True)``; an array component ``c[k]`` is ``c_k``).
     partials : dict
         ``name -> d expr / d name`` for every parameter (a 1-D ``sympy.Array`` for an array
-        parameter) and, last, for the variable.
+        parameter) and, last, for the variable, in the symbols of ``expr``; also indexed by a
+        symbol of that name, ``f.partials[a]`` (:class:`~symrules.symbolic.display.Partials`).
     source : str
         The generated numpy code (``primal``, ``rrule``, ``frule``, ``pullback``), then, for
         the numba backend, the kernel's.
@@ -110,6 +116,8 @@ class Integrand:
     kernel : Kernel or None
         The fused numba kernel on the numba backend (its ``source``, the cache file ``path``
         and, after the first quadrature, ``compile_seconds``), else ``None``.
+    no_kernel : str or None
+        Why the backend is numpy (``"numba cannot call scipy.special.jv, for besselj(0, x)"``).
     params : dict
         The current parameter values, by name.
 
@@ -124,6 +132,14 @@ class Integrand:
     >>> g = sr.grad(lambda a: np.sum(Integrand("a*exp(-b*x**2)", a=a, b=0.5)(x)))(2.0)
     >>> bool(np.isclose(g, np.sum(np.exp(-0.5 * x**2))))
     True
+
+    Your symbols stay yours; the repr rebuilds the Integrand (in its own real symbols):
+
+    >>> import sympy as sp
+    >>> a, b, t = sp.symbols("a b t")
+    >>> f = Integrand(a * sp.exp(-b * t), var="t", a=2.0, b=0.1 + 0.2)
+    >>> f.partials[a] - sp.diff(a * sp.exp(-b * t), a), f
+    (0, Integrand('a*exp(-b*t)', var='t', a=2.0, b=0.30000000000000004))
 
     See Also
     --------
@@ -147,6 +163,9 @@ class Integrand:
             sizes.append((name, size))
             values.append(value)
         self._rules: GeneratedRules = generated_rules(expr, declared(var, tuple(sizes)))
+        # a SymPy user's own symbols, by the declared real symbol each stands for
+        theirs = user_symbols(expr, self._rules.declaration) if isinstance(expr, sp.Basic) else {}
+        self._theirs: Mapping[sp.Basic, sp.Basic] = theirs
         self._backend = _backend(backend, self._rules)
         # by the declared names: Unicode NFKC form, as in expressions
         self._params = dict(zip(self._rules.declaration.names, values, strict=True))
@@ -158,6 +177,7 @@ class Integrand:
     def __symrules_replace__(self, new_fields: dict[str, Any]) -> Integrand:
         new = object.__new__(Integrand)
         new._rules, new._backend = self._rules, self._backend
+        new._theirs = self._theirs
         new._params = {**self._params, **new_fields}
         return new
 
@@ -203,7 +223,7 @@ class Integrand:
     # attributes
     @property
     def expr(self) -> sp.Expr:
-        return self._rules.expr
+        return self._rules.expr.xreplace(self._theirs) if self._theirs else self._rules.expr
 
     @property
     def var(self) -> str:
@@ -214,8 +234,51 @@ class Integrand:
         return dict(self._params)
 
     @property
-    def partials(self) -> dict[str, Any]:
-        return dict(self._rules.derivation.partials)
+    def partials(self) -> Partials:
+        partials = self._rules.derivation.partials
+        if self._theirs:
+            partials = {name: part.xreplace(self._theirs) for name, part in partials.items()}
+        return Partials(partials)
+
+    @property
+    def breakpoints(self) -> tuple[sp.Expr, ...]:
+        """The points in the variable where the pieces of ``expr`` meet, in the parameters.
+
+        From ``Piecewise`` conditions, the zeros of ``Heaviside``/``sign``/``Abs`` arguments,
+        the equalities of ``Max``/``Min`` arguments and, for ``floor``/``ceiling`` of an
+        argument linear in the variable, its crossing of the integer ``n``. :func:`integrate
+        <symrules.quadrature.integration.integrate>` splits its domain there
+        (:meth:`breakpoints_in`).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> x, a, b, c = sp.symbols("x a b c")
+        >>> Integrand(sp.Piecewise((a, x < c), (b, True)), a=1.0, b=2.0, c=0.3).breakpoints
+        (c,)
+        """
+        points = (*found_in(self._rules).points, *(p for _, p in found_in(self._rules).crossings))
+        return tuple(p.xreplace(self._theirs) for p in points) if self._theirs else points
+
+    def breakpoints_in(self, a: Any, b: Any) -> list[Any]:
+        """The :attr:`breakpoints` between ``a`` and ``b`` (ends included), at the current
+        parameter values, sorted from ``a`` to ``b``.
+
+        Traced parameters give traced points. A point with no closed form is named in a
+        :class:`~symrules.errors.BreakpointWarning`.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> x, c = sp.symbols("x c")
+        >>> f = Integrand(sp.Abs(x - c) + sp.Max(x, 2 * c), c=0.3)
+        >>> f.breakpoints_in(1.0, 0.0)
+        [0.6, 0.3]
+        """
+        found = found_in(self._rules)
+        if not (found.points or found.crossings or found.unsolved):
+            return []  # the common case, a smooth integrand: nothing to evaluate
+        return found.between(a, b, numpy_args(self._params.values()))
 
     @property
     def source(self) -> str:
@@ -231,21 +294,21 @@ class Integrand:
         # None on the numpy backend, or once the expression's kernel failed to compile
         return self._rules.kernel if self._backend == "numba" else None
 
+    @property
+    def no_kernel(self) -> str | None:  # why the backend is numpy; None on numba
+        kernel, why = self.kernel, self._rules.no_kernel
+        return None if kernel is not None else why or "backend='numpy' was asked for"
+
     def __repr__(self) -> str:
-        params = "".join(f", {k}={_show(v)}" for k, v in self._params.items())
-        return f"Integrand({str(self.expr)!r}, var={self.var!r}{params})"
+        text = expression_repr(self._rules.expr, self._rules.declaration)
+        params = "".join(f", {k}={show_value(v)}" for k, v in self._params.items())
+        default = _backend(None, self._rules)
+        chosen = "" if self._backend == default else f", backend={self._backend!r}"
+        return f"Integrand({text}, var={self.var!r}{params}{chosen})"
 
     def _repr_latex_(self) -> str:
-        d = self._rules.declaration
-        head = ", ".join(sp.latex(d.symbols(n)) if not isinstance(d.symbols(n), tuple)
-                         else rf"\mathbf{{{n}}}" for n in d.names)  # fmt: skip
-        lhs = f"f({sp.latex(d.x)}{'; ' + head if head else ''})"
-        rows = [f"{lhs} &= {sp.latex(self.expr)}"]
-        for name, part in self._rules.derivation.partials.items():
-            wrt = rf"\mathbf{{{name}}}" if isinstance(part, sp.NDimArray) else sp.latex(
-                d.x if name == d.var else d.symbols(name))  # fmt: skip
-            rows.append(rf"\frac{{\partial f}}{{\partial {wrt}}} &= {_latex_part(part)}")
-        return r"$\displaystyle \begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
+        symbols = shown_symbols(self._rules.declaration, self._theirs)
+        return latex_table("f", symbols, self.expr, self.partials)
 
 
 def _check_backend(backend: Any) -> None:
@@ -300,21 +363,6 @@ def as_nodes(x: Any) -> Any:
             f"{type(x).__name__} {repr(x)[:40]}"
         ) from None
     return nodes
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return f"array(<{value.size}>)" if value.size > 6 else repr(value.tolist())
-    return repr(float(value)) if isinstance(value, np.floating) else repr(value)
-
-
-def _latex_part(part: Any) -> str:
-    if not isinstance(part, sp.NDimArray):
-        return sp.latex(part)
-    items = [sp.latex(p) for p in part]
-    if len(items) > 6:
-        items = [*items[:3], r"\dots", items[-1]]
-    return r"\left[" + ", ".join(items) + r"\right]"
 
 
 @register_rrule(Integrand)

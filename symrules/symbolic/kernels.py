@@ -16,8 +16,13 @@ into the totals with Neumaier's compensated summation in a helper compiled witho
 terms agrees with numpy's pairwise sum to about ``1e-15`` relative. ``x_bar`` is not the
 kernel's business: a quadrature's nodes are constants, and where it is wanted the numpy rules
 compute it. The printer is the numpy one but for a step (``Heaviside``, from the derivative of
-``Max`` or ``Min``): numba has no ``np.heaviside``, so the kernel carries its own. Kernels
-divide as numpy does (``error_model="numpy"``: ``1/0`` is ``inf``, not an exception).
+``Max`` or ``Min``): numba has no ``np.heaviside``, so the kernel carries its own; a
+``Piecewise`` prints as conditional expressions; and the special functions numba can call
+(:data:`KERNEL_CALLS`: ``math.erf``, ``math.gamma``...) print as those calls. An expression
+with any other special function, or whose partial in a parameter needs one (the partial of
+``gamma(a*x)`` in ``a`` holds ``digamma``), gets no kernel: :func:`kernel_refusal` names the
+function, and the Integrand runs on the numpy backend. Kernels divide as numpy does
+(``error_model="numpy"``: ``1/0`` is ``inf``, not an exception).
 """
 
 from __future__ import annotations
@@ -26,13 +31,13 @@ import textwrap
 
 import sympy as sp
 
-from ..errors import ExpressionTooLargeError
+from ..errors import ExpressionTooLargeError, NoNumpyPrinterError
 from .codegen import display_title
 from .declaration import Declaration
-from .derive import Derivation
+from .derive import Derivation, partial
 from .printer import NumpySourcePrinter
 
-__all__ = ["BLOCK", "MAX_ENTRIES", "generate_kernel", "kernel_refusal"]
+__all__ = ["BLOCK", "KERNEL_CALLS", "MAX_ENTRIES", "generate_kernel", "kernel_refusal"]
 
 #: Nodes summed plainly before their sum is added, compensated, into the total.
 BLOCK = 256
@@ -42,29 +47,91 @@ MAX_ENTRIES = 128
 _WIDTH = 96
 
 
+#: The :mod:`scipy.special` functions a kernel calls, and what it calls instead (numba
+#: compiles these functions of :mod:`math`; it has no other special function).
+KERNEL_CALLS = {
+    "scipy.special.erf": "math.erf",
+    "scipy.special.erfc": "math.erfc",
+    "scipy.special.gamma": "math.gamma",
+    "scipy.special.gammaln": "math.lgamma",  # log|gamma(x)|, as gammaln
+}
+
+
 class _ScalarPrinter(NumpySourcePrinter):
     """The numpy printer for one node at a time: numba has no ``np.heaviside``, so a step
-    prints as a call of the kernel's own ``_heaviside`` (numpy's, for a scalar)."""
+    prints as a call of the kernel's own ``_heaviside`` (numpy's, for a scalar); a
+    ``Piecewise`` as conditional expressions, its conditions with Python's ``<``, ``and``,
+    ``or``, ``not`` on scalars; a special function as its
+    :data:`KERNEL_CALLS` entry, or not at all (:class:`NoNumpyPrinterError` naming it)."""
+
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        if fqn.startswith("scipy."):
+            if fqn not in KERNEL_CALLS:
+                raise NoNumpyPrinterError(f"numba cannot call {fqn}")
+            return KERNEL_CALLS[fqn]
+        return super()._module_format(fqn, register)
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
         return f"_heaviside({self._print(expr.args[0])}, {self._print(at_zero)})"
 
+    def _print_Relational(self, expr: sp.core.relational.Relational) -> str:
+        return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
 
-def kernel_refusal(declaration: Declaration, numba: bool) -> str | None:
-    """Why ``declaration``'s expression gets no kernel, or ``None`` if it gets one.
+    def _print_And(self, expr: sp.And) -> str:
+        return "(" + " and ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Or(self, expr: sp.Or) -> str:
+        return "(" + " or ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Not(self, expr: sp.Not) -> str:
+        return f"(not {self._print(expr.args[0])})"
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        out = "np.nan"  # as numpy.select's default: no condition holds
+        for value, condition in reversed(expr.args):
+            if condition == sp.true:
+                out = self._print(value)
+            else:
+                out = f"({self._print(value)} if {self._print(condition)} else {out})"
+        return out
+
+
+def kernel_refusal(declaration: Declaration, expr: sp.Expr, numba: bool) -> str | None:
+    """Why ``expr`` over ``declaration`` gets no kernel, or ``None`` if it gets one.
+
+    The kernel computes the value and the partials in the parameters: each function in
+    ``expr``, and its partial in each parameter it holds, must print as numba code.
 
     Examples
     --------
+    >>> import sympy as sp
     >>> from symrules.symbolic.declaration import Declaration
-    >>> kernel_refusal(Declaration("x", (("c", 2000),)), numba=True)
+    >>> d = Declaration("x", (("a", None),))
+    >>> a = d.symbols("a")
+    >>> kernel_refusal(Declaration("x", (("c", 2000),)), d.x, numba=True)
     'its 2000 parameter entries exceed the 128 a kernel accumulates'
+    >>> kernel_refusal(d, sp.erf(a * d.x), numba=True) is None
+    True
+    >>> kernel_refusal(d, sp.besselj(0, a * d.x), numba=True)
+    'numba cannot call scipy.special.jv, for besselj(0, a*x)'
+    >>> kernel_refusal(d, sp.gamma(a * d.x), numba=True)
+    'numba cannot call scipy.special.polygamma, for the partial in a of gamma(a*x)'
     """
     if not numba:
         return "numba is not installed"
     entries = sum(1 if size is None else size for _, size in declaration.sizes)
     if entries > MAX_ENTRIES:
         return f"its {entries} parameter entries exceed the {MAX_ENTRIES} a kernel accumulates"
+    printer = _ScalarPrinter(declaration)
+    for fn in sorted(expr.atoms(sp.Function), key=sp.default_sort_key):
+        params = sorted(fn.free_symbols - {declaration.x}, key=sp.default_sort_key)
+        checks = [(fn, "")] + [(partial(fn, p), f"the partial in {p} of ") for p in params]
+        for part, what in checks:
+            try:
+                printer.doprint(part)
+            except NoNumpyPrinterError as err:
+                return f"{err}, for {what}{fn}"
     return None
 
 
@@ -113,6 +180,8 @@ def generate_kernel(derivation: Derivation, cache: bool) -> str:
         "#",
         "# One pass over the nodes: the weighted sums of f and of its partials in every",
         f"# parameter entry, in blocks of {BLOCK} nodes added with Neumaier's compensation.",
+        "",
+        "import math",
         "",
         "import numpy as np",
         "from numba import njit",

@@ -17,6 +17,7 @@ import threading
 from typing import Any
 
 import numpy as np
+import scipy.special
 import sympy as sp
 
 from .codegen import generate_source
@@ -66,6 +67,8 @@ class GeneratedRules:
     no_kernel : str or None
         Why there is no kernel: numba is missing, too many parameter entries, or it failed to
         compile.
+    breakpoints : Breakpoints or None
+        Where the expression's pieces meet, found by its first Integrand's ``breakpoints_in``.
     """
 
     def __init__(self, source: str, key: str, declaration: Declaration, expr: sp.Expr,
@@ -78,7 +81,8 @@ class GeneratedRules:
         )
         self.declaration, self.expr, self._derivation = declaration, expr, derivation
         self.kernel: Kernel | None = None
-        self.no_kernel = kernel_refusal(declaration, numba_available())
+        self.breakpoints: Any = None
+        self.no_kernel = kernel_refusal(declaration, expr, numba_available())
         if self.no_kernel is None:
             self.kernel = Kernel(digest, f"{key}\nkernel",
                                  lambda cache: generate_kernel(self.derivation, cache))  # fmt: skip
@@ -94,7 +98,8 @@ def load(source: str, name: str) -> dict[str, Any]:
     """Compile generated source under the pseudo file ``<symrules-generated name>``.
 
     The text is registered with :mod:`linecache`, so tracebacks and ``inspect.getsource``
-    show it. Returns the module namespace.
+    show it. The source runs with ``np`` (numpy) and ``special`` (:mod:`scipy.special`) in its
+    namespace. Returns the module namespace.
 
     Examples
     --------
@@ -105,7 +110,8 @@ def load(source: str, name: str) -> dict[str, Any]:
     """
     filename = f"<symrules-generated {name}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace: dict[str, Any] = {"np": np, "__name__": "symrules.symbolic.generated"}
+    namespace: dict[str, Any] = {"np": np, "special": scipy.special,
+                                 "__name__": "symrules.symbolic.generated"}
     exec(compile(source, filename, "exec"), namespace)
     return namespace
 

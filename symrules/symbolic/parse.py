@@ -11,10 +11,12 @@ How it works
 A string is never given to ``eval``. :func:`parse_expression` reads it with :func:`ast.parse`
 and walks the tree itself, building the SymPy expression node by node from a whitelist:
 numbers, declared names, ``+ - * / **``, calls of the functions in
-:data:`~symrules.symbolic.declaration.FUNCTIONS` and ``c[k]`` for an array parameter ``c``.
-Anything else (attributes, dunder names, lambdas, comparisons) is rejected with an error
-naming it. A chain of sums or products is built in a loop, so a 2,000-term series is not
-"deep"; only genuine nesting counts towards :data:`MAX_DEPTH`.
+:data:`~symrules.symbolic.declaration.FUNCTIONS` and
+:data:`~symrules.symbolic.functions.SPECIAL_FUNCTIONS`, ``c[k]`` for an array parameter ``c``,
+and comparisons only as the conditions of ``Piecewise((value, condition), ...)``. Anything
+else (attributes, dunder names, lambdas) is rejected with an error naming it. A chain of
+sums or products is built in a loop, so a 2,000-term series is not "deep"; only genuine
+nesting counts towards :data:`MAX_DEPTH`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ..errors import (
     UndeclaredSymbolError,
 )
 from .declaration import CONSTANTS, FUNCTIONS, Declaration
+from .functions import SPECIAL_FUNCTIONS
 
 __all__ = [
     "MAX_DEPTH",
@@ -54,6 +57,9 @@ MAX_DEPTH = 150
 _CHAINED = (ast.Add, ast.Sub, ast.Mult, ast.Div)  # operators read as one n-ary chain
 _MAX_EXPONENT = 10_000  # of a power of two numbers: 2**10**10 would not finish
 _FLOAT_MAX = sp.Float(sys.float_info.max)
+_CALLABLE = {**FUNCTIONS, **SPECIAL_FUNCTIONS}
+_COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq,
+            ast.NotEq: sp.Ne}  # fmt: skip
 
 def parse_expression(text: str, declaration: Declaration) -> sp.Expr:
     """Parse a string into a SymPy expression over declared symbols, without ``eval``.
@@ -62,7 +68,9 @@ def parse_expression(text: str, declaration: Declaration) -> sp.Expr:
     ----------
     text : str
         Python-syntax arithmetic: numbers, declared names, ``+ - * / **``, calls of
-        :data:`FUNCTIONS`, ``c[k]`` for an array parameter ``c``, constants ``pi`` and ``E``.
+        :data:`FUNCTIONS` and :data:`SPECIAL_FUNCTIONS` (``Piecewise((a, x < c), (b, True))``
+        with comparisons joined by ``and``, ``or``, ``not``), ``c[k]`` for an array parameter
+        ``c``, constants ``pi`` and ``E``.
     declaration : Declaration
         The variable and parameters the expression may use.
 
@@ -223,22 +231,47 @@ class _Builder:
             raise self.fail(node, f"array parameter {node.id!r} must be indexed, {node.id}[k]")
         if node.id in CONSTANTS:
             return CONSTANTS[node.id]
-        if node.id in FUNCTIONS:
+        if node.id in _CALLABLE:
             raise self.fail(node, f"the function {node.id!r} is used without a call")
         raise UndeclaredSymbolError(
             f"undeclared symbol {node.id!r} in {_clip(self.text)}; declared: {d.describe()}"
         )
 
     def call(self, node: ast.Call, depth: int) -> Any:
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            raise self.fail(node, f"only {', '.join(sorted(FUNCTIONS))} may be called")
+        if not isinstance(node.func, ast.Name) or node.func.id not in _CALLABLE:
+            raise self.fail(node, f"only {', '.join(sorted(_CALLABLE))} may be called")
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail(node, "keyword or starred arguments are not allowed")
-        args = [self.build(a, depth + 1) for a in node.args]
+        if node.func.id == "Piecewise":
+            args = [self.piece(a, depth + 1) for a in node.args]
+        else:
+            args = [self.build(a, depth + 1) for a in node.args]
         try:
-            return FUNCTIONS[node.func.id](*args)
-        except TypeError as err:
+            return _CALLABLE[node.func.id](*args)
+        except (TypeError, ValueError) as err:
             raise self.fail(node, f"bad arguments for {node.func.id}: {err}") from None
+
+    def piece(self, node: ast.AST, depth: int) -> tuple[Any, Any]:
+        """A ``(value, condition)`` pair of ``Piecewise``."""
+        if not (isinstance(node, ast.Tuple) and len(node.elts) == 2):
+            raise self.fail(node, "a piece of Piecewise is a pair (value, condition)")
+        return self.build(node.elts[0], depth + 1), self.condition(node.elts[1], depth + 1)
+
+    def condition(self, node: ast.AST, depth: int) -> Any:
+        """``True``, a comparison (chained: ``a < x < b``), or conditions and/or/not."""
+        if isinstance(node, ast.Constant) and type(node.value) is bool:
+            return sp.true if node.value else sp.false
+        if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+            sides = [self.build(n, depth + 1) for n in (node.left, *node.comparators)]
+            pairs = zip(node.ops, sides, sides[1:], strict=False)
+            return sp.And(*(_COMPARE[type(op)](left, right) for op, left, right in pairs))
+        if isinstance(node, ast.BoolOp):
+            parts = [self.condition(v, depth + 1) for v in node.values]
+            return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return sp.Not(self.condition(node.operand, depth + 1))
+        raise self.fail(node, "a condition of Piecewise is True, a comparison (x < c), or "
+                              "conditions joined by and, or, not")  # fmt: skip
 
     def subscript(self, node: ast.Subscript) -> Any:
         d = self.declaration

@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from broken_step import BrokenStep
 from browser.problems import (
     DAMPED_COSINE,
     GAUSSIAN,
@@ -57,15 +58,6 @@ def make_gaussian(a: float, b: float):
         return a * np.exp(-b * x**2)
 
     return gaussian
-
-
-def make_step(s: float):
-    """``x -> [x < s]`` on (0, 1): ``I(s) = s`` for ``s`` in (0, 1), a jump that moves."""
-
-    def step(x: np.ndarray) -> np.ndarray:
-        return np.where(x < s, 1.0, 0.0)
-
-    return step
 
 
 def check_close(gradient: dict, exact: dict, rtol: float) -> None:
@@ -126,10 +118,10 @@ def test_the_issue_example_x_over_a() -> None:
 
 
 def test_fd_beyond_its_estimate_is_marked() -> None:
-    # A jump that moves with s: the adaptive rule follows it, so I(s) = s and fd finds
-    # dI/ds = 1, while AD differentiates the sum on the final nodes and finds 0. They differ
-    # by far more than fd's estimate: the mark says one of them is wrong (here AD).
-    c = compare(make_step(0.4), (0.0, 1.0), **NO_TIMING)
+    # A jump that moves with s under a rule that says it does not: the adaptive rule follows
+    # the jump, so I(s) = s and fd finds dI/ds = 1, while AD through the broken rule finds 0.
+    # They differ by far more than fd's estimate: the mark says one of them is wrong (AD).
+    c = compare(BrokenStep(0.4), (0.0, 1.0), **NO_TIMING)
     assert c.fd_error is not None and abs(c.gradients["fd"]["s"] - 1.0) <= c.fd_error["s"]
     assert c.gradients["ad"]["s"] == 0.0
     assert c.fd_exceeds_estimate() == ["s"]
@@ -144,6 +136,13 @@ def test_fd_beyond_its_estimate_is_marked() -> None:
     assert f'<p class="symrules-fd-warning" {MARK}>' in page
     data = json.loads(c.to_json())
     assert data["fd_exceeds_estimate"] == ["s"] and data["fd_error"] == c.fd_error
+
+
+def test_a_jump_the_ad_path_cannot_follow_is_skipped_with_the_reason() -> None:
+    s = 0.4  # a jump that moves with the captured field s: AD would miss its Leibniz term
+    c = compare(lambda x: np.where(x < s, 1.0, 0.0), (0.0, 1.0), **NO_TIMING)
+    assert "ad" in c.skipped and "f.s" in c.skipped["ad"] and "breakpoint" in c.skipped["ad"]
+    assert c.gradients["fd"]["s"] == pytest.approx(1.0, rel=FD)  # I(s) = s
 
 
 def test_times_are_measured_per_method(gaussian: Comparison) -> None:

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from broken_step import BrokenStep
 from browser.problems import GAUSSIAN, POLYNOMIAL, gaussian_gradient, polynomial_gradient
 
 import symrules as sr
@@ -128,25 +129,16 @@ def test_fd_step(explorer: GradientExplorer) -> None:
     explorer.fd_auto.value = True
 
 
-def make_step(s: float):
-    """``x -> [x < s]``: on (0, 1), ``I(s) = s`` for ``s`` in (0, 1), else 0 or 1."""
-
-    def step(x: np.ndarray) -> np.ndarray:
-        return np.where(x < s, 1.0, 0.0)
-
-    return step
-
-
 def test_the_table_marks_fd_beyond_its_estimate() -> None:
-    explorer = GradientExplorer(make_step(1.5), (0.0, 1.0), GaussKronrod(), plots=False)
+    explorer = GradientExplorer(BrokenStep(1.5), (0.0, 1.0), GaussKronrod(), plots=False)
     assert explorer.rule_picker.value == "gauss-kronrod"
     cells = _Cells(explorer.table.value)  # the jump is outside: I = 1 for every s
     assert explorer.comparison is not None and explorer.comparison.fd_error is not None
     assert abs(cells.cells["fd", "s"]) <= explorer.comparison.fd_error["s"]
     assert cells.cells["ad", "s"] == 0.0
     assert cells.marked == set() and MARK not in explorer.table.value
-    # The jump inside: the adaptive rule follows it and fd finds dI/ds = 1, while AD on the
-    # final nodes finds 0; they differ by far more than fd's estimate, and the table says so.
+    # The jump inside: the adaptive rule follows it and fd finds dI/ds = 1, while AD through
+    # the broken rule finds 0; they differ by far more than fd's estimate, and the table says so.
     explorer.sliders["s"].value = 0.4
     cells = _Cells(explorer.table.value)
     assert cells.cells["fd", "s"] == pytest.approx(1.0, rel=FD)

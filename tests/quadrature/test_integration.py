@@ -3,7 +3,7 @@
 Pins down: every method ("symbolic", "ad", "fd") reproduces the closed-form value and gradient
 of each catalogue problem (tests/integrate_catalogue.py), f_bar is right by value for a
 closure, a dataclass and a partial, bounds and breakpoints follow Leibniz' rule (also when a
-bound is the value f captures), a moving jump is silently missed without a breakpoint and
+bound is the value f captures), a moving jump is missed by "fd" without a breakpoint and
 exact with one, the discrete and continuous adjoints of the adaptive rule differ at a loose
 tolerance and both converge, integrate nests under grad, forward mode agrees, and bad input
 raises an error naming the culprit. Oracles: closed forms and finite differences.
@@ -226,7 +226,7 @@ def step_area(method, breakpoint):
     return area
 
 
-@pytest.mark.parametrize("method", ["ad", "fd"])
+@pytest.mark.parametrize("method", ["fd"])  # "ad" raises: see test_moving_discontinuity.py
 def test_moving_jump_without_breakpoint_is_silently_zero(method):
     # GaussLegendre(8) on [0, 1] has no node within the finite-difference stencil of 0.4.
     np.testing.assert_allclose(

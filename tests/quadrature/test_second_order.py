@@ -2,8 +2,9 @@
 
 The Hessian of ``integrate`` over an Integrand, with respect to its parameters (scalar and
 array ones, through ``Max``/``Min``/``Abs`` too), equals SymPy's Hessian of the integrand
-summed with the rule's weights on the same nodes: the oracle is ``sympy.hessian`` and
-``lambdify``, not symrules.
+summed with the rule's weights on the same nodes (the kinks' found breakpoints are not used,
+``breakpoints="declared"``; tests/quadrature/test_found_breakpoints.py checks them): the
+oracle is ``sympy.hessian`` and ``lambdify``, not symrules.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def test_hessian_of_integrate_equals_sympys(case, method):
         for name, size, given in zip(names, sizes, params.values(), strict=True):
             values[name] = flat[start : start + size] if np.ndim(given) else flat[start]
             start += size
-        return sr.integrate(sr.Integrand(expr, **values), (0.0, 1.0), RULE, method=method)
+        f = sr.Integrand(expr, **values)
+        return sr.integrate(f, (0.0, 1.0), RULE, method=method, breakpoints="declared")
 
     got = sr.hessian(integral)(_flat_values(params))
     np.testing.assert_allclose(got, _sympy_hessian(expr, params), rtol=RTOL, atol=1e-12)
