@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .numpy_table import divide_or_zero
 from .table import declare_residuals, defcomposite, defjvp, defvjp, linear_jvp
 from .tangents import ZeroTangent
 from .tracing import strip
@@ -51,22 +52,15 @@ defvjp(np.conjugate, declare_residuals(_conj_pullback), broadcast=True)
 defjvp(np.conjugate, linear_jvp(np.conjugate), broadcast=True)
 
 
-def _over(numerator: Any, denominator: Any) -> Any:
-    """``numerator / denominator``, and 0 where the denominator is 0 (``abs`` and ``angle`` at
-    0: the zero subgradient, never ``0/0 = nan``)."""
-    zero = denominator == 0
-    return np.where(zero, 0.0, numerator / np.where(zero, 1.0, denominator))
-
-
 def _abs_pullback(y_bar: Any, y: Any, x: Any) -> Any:
     if np.iscomplexobj(x):
-        return y_bar * _over(np.conjugate(x), y)
+        return y_bar * divide_or_zero(np.conjugate(x), y)
     return y_bar * np.sign(x)
 
 
 def _abs_pushforward(x_dot: Any, y: Any, x: Any) -> Any:
     if np.iscomplexobj(x) or np.iscomplexobj(x_dot):
-        return np.real(_over(np.conjugate(x) * x_dot, y))
+        return np.real(divide_or_zero(np.conjugate(x) * x_dot, y))
     return x_dot * np.sign(x)
 
 
@@ -81,14 +75,18 @@ def _angle_scale(deg: bool) -> float:
 def _angle_pullback(y_bar: Any, y: Any, z: Any, deg: bool = False) -> Any:
     if not np.iscomplexobj(z):
         return np.zeros_like(y_bar)
-    return y_bar * _over(-1j * np.conjugate(z), np.real(z * np.conjugate(z))) * _angle_scale(deg)
+    return (
+        y_bar
+        * divide_or_zero(-1j * np.conjugate(z), np.real(z * np.conjugate(z)))
+        * _angle_scale(deg)
+    )
 
 
 def _angle_pushforward(z_dot: Any, y: Any, z: Any, deg: bool = False) -> Any:
     if not np.iscomplexobj(z) and not np.iscomplexobj(z_dot):
         return np.zeros_like(z_dot)
     change = np.imag(np.conjugate(z) * z_dot)
-    return _over(change, np.real(z * np.conjugate(z))) * _angle_scale(deg)
+    return divide_or_zero(change, np.real(z * np.conjugate(z))) * _angle_scale(deg)
 
 
 defvjp(np.angle, _angle_pullback, keywords=("deg",))
@@ -98,13 +96,13 @@ defjvp(np.angle, _angle_pushforward, keywords=("deg",))
 def _sign_pullback(y_bar: Any, y: Any, x: Any) -> Any:
     if not np.iscomplexobj(x):
         return ZeroTangent()  # a step: zero away from 0, none at 0
-    return _over(y_bar - np.conjugate(y * y * y_bar), 2.0 * np.abs(x))
+    return divide_or_zero(y_bar - np.conjugate(y * y * y_bar), 2.0 * np.abs(x))
 
 
 def _sign_pushforward(x_dot: Any, y: Any, x: Any) -> Any:
     if not np.iscomplexobj(x):
         return ZeroTangent()
-    return _over(x_dot - y * y * np.conjugate(x_dot), 2.0 * np.abs(x))
+    return divide_or_zero(x_dot - y * y * np.conjugate(x_dot), 2.0 * np.abs(x))
 
 
 defvjp(np.sign, declare_residuals(_sign_pullback, (0, 1)))

@@ -306,14 +306,6 @@ def _singular_gradient(x: Any, ord: Any, axes: tuple[int, ...]) -> Any:
     return np.moveaxis(g, (-2, -1), axes)
 
 
-def _unit(x: Any) -> Any:
-    """``sign(x)``: ``x / |x|`` for complex ``x`` (0 at 0), traced again as that."""
-    if not np.iscomplexobj(x):
-        return np.sign(x)
-    zero = x == 0
-    return np.where(zero, 0.0, x / np.where(zero, 1.0, np.abs(x)))
-
-
 def _norm_gradient(x: Any, y: Any, ord: Any, axes: tuple[int, ...], matrix: bool) -> Any:
     """``g`` with ``norm_dot = Re(sum(g x_dot))``; ``y`` kept over the reduced axes."""
     g = _conjugate_gradient(x, y, ord, axes, matrix)
@@ -329,16 +321,16 @@ def _conjugate_gradient(x: Any, y: Any, ord: Any, axes: tuple[int, ...], matrix:
     if matrix:  # 1, -1: the extreme column sum; inf, -inf: the extreme row sum
         summed, spread = (axes[0], axes[1]) if ord in (1, -1) else (axes[1], axes[0])
         hit = np.sum(np.abs(x), axis=summed, keepdims=True) == y
-        return _unit(x) * hit / np.sum(hit, axis=spread, keepdims=True)
+        return np.sign(x) * hit / np.sum(hit, axis=spread, keepdims=True)
     if ord == np.inf or ord == -np.inf:
         hit = np.abs(x) == y
-        return _unit(x) * hit / np.sum(hit, axis=axes, keepdims=True)
+        return np.sign(x) * hit / np.sum(hit, axis=axes, keepdims=True)
     if ord == 1:
-        return _unit(x)
+        return np.sign(x)
     if ord == 0:
         return np.zeros_like(x)
     p = float(ord)
-    return _unit(x) * np.divide(np.abs(x), y) ** (p - 1.0)
+    return np.sign(x) * np.divide(np.abs(x), y) ** (p - 1.0)
 
 
 def _kept(v: Any, axes: tuple[int, ...], keepdims: bool) -> Any:

@@ -25,7 +25,7 @@ from .primitives import primitive
 from .registry import mark_non_differentiable
 from .table import declare_residuals, defjvp, defvjp, linear_jvp, shape_only
 
-__all__ = ["defelementwise", "scatter_add"]
+__all__ = ["defelementwise", "divide_or_zero", "scatter_add"]
 
 _LOG2, _LOG10 = np.log(2.0), np.log(10.0)
 _RADIANS_PER_DEGREE = np.pi / 180.0
@@ -298,12 +298,24 @@ def _var_pushforward(x_dot, y, x, axis=None, dtype=None, ddof=0, keepdims=False)
     return np.sum(x_dot * derivative, axis=axis, keepdims=keepdims)
 
 
+def divide_or_zero(numerator: Any, denominator: Any) -> Any:
+    """``numerator / denominator``, and 0 where the denominator is 0: the zero subgradient at
+    a kink (``abs``, ``std`` of equal values, ``angle`` at 0), never ``0/0 = nan``.
+
+    Examples
+    --------
+    >>> divide_or_zero(np.array([1.0, 0.0]), np.array([2.0, 0.0])).tolist()
+    [0.5, 0.0]
+    """
+    zero = denominator == 0
+    return np.where(zero, 0.0, numerator / np.where(zero, 1.0, denominator))
+
+
 def _over_twice(numerator: Any, std: Any) -> Any:
     """``numerator / (2 std)``, and 0 where ``std`` is 0: there every ``x`` equals the mean,
     so the numerator is 0 too (one element: std is constant, its derivative 0; equal elements:
-    the kink's zero subgradient, as ``abs`` has at 0) -- never ``0/0 = nan``."""
-    zero = std == 0
-    return np.where(zero, 0.0, numerator / (2.0 * np.where(zero, 1.0, std)))
+    the kink's zero subgradient, as ``abs`` has at 0)."""
+    return divide_or_zero(numerator, 2.0 * std)
 
 
 def _std_pullback(y_bar, y, x, axis=None, dtype=None, ddof=0, keepdims=False):

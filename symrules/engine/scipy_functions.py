@@ -142,7 +142,7 @@ def logsumexp(
     >>> bool(np.allclose(sr.grad(logsumexp)(x), np.exp(x) / np.sum(np.exp(x))))
     True
     """
-    if not (is_traced(a) or is_traced(b)):
+    if not (is_traced((a, b))):
         return sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
     shift = np.max(strip(a), axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0.0)  # all -inf: log(0) = -inf, not nan

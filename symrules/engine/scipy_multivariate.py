@@ -99,7 +99,7 @@ class MultivariateNormal(ScipyAttributes):
 
     def logpdf(self, x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Any:
         """The log density at ``x`` (its last axis holds the components)."""
-        if not (is_traced(x) or is_traced(mean) or is_traced(cov)):
+        if not (is_traced((x, mean, cov))):
             return self.scipy.logpdf(x, mean, cov, allow_singular=allow_singular)
         dim, mean, cov = self._parameters(mean, cov)
         if np.ndim(x) == 0:
@@ -111,7 +111,7 @@ class MultivariateNormal(ScipyAttributes):
 
     def pdf(self, x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Any:
         """The density at ``x``."""
-        if not (is_traced(x) or is_traced(mean) or is_traced(cov)):
+        if not (is_traced((x, mean, cov))):
             return self.scipy.pdf(x, mean, cov, allow_singular=allow_singular)
         return np.exp(self.logpdf(x, mean, cov, allow_singular))
 
@@ -146,7 +146,7 @@ class DirichletDistribution(ScipyAttributes):
 
     def logpdf(self, x: Any, alpha: Any) -> Any:
         """The log density at ``x``."""
-        if not (is_traced(x) or is_traced(alpha)):
+        if not (is_traced((x, alpha))):
             return self.scipy.logpdf(x, alpha)
         if np.shape(x)[0] == np.shape(alpha)[0] - 1:
             x = np.concatenate([x, 1.0 - np.sum(x, axis=0, keepdims=True)], axis=0)
@@ -157,7 +157,7 @@ class DirichletDistribution(ScipyAttributes):
 
     def pdf(self, x: Any, alpha: Any) -> Any:
         """The density at ``x``."""
-        if not (is_traced(x) or is_traced(alpha)):
+        if not (is_traced((x, alpha))):
             return self.scipy.pdf(x, alpha)
         return np.exp(self.logpdf(x, alpha))
 

@@ -48,10 +48,6 @@ _LOG_2PI = np.log(2.0 * np.pi)
 _Parameter = inspect.Parameter
 
 
-def _any_traced(*values: Any) -> bool:
-    return any(map(is_traced, values))
-
-
 def _nan_where_invalid(out: Any, valid: Any) -> Any:
     """``out``, and ``nan`` where the (plain) parameters are not ``valid``."""
     return out if np.all(valid) else np.where(valid, out, np.nan)
@@ -166,7 +162,7 @@ class ContinuousDistribution(ScipyAttributes):
         return _nan_where_invalid(out, valid)
 
     def _method(self, method: str, x: Any, args: tuple, kwds: dict) -> Any:
-        if not _any_traced(x, *args, *kwds.values()):
+        if not is_traced((x, args, kwds)):
             return getattr(self.scipy, method)(x, *args, **kwds)
         return self._standardized(method, x, args, kwds)
 
@@ -196,7 +192,7 @@ class ContinuousDistribution(ScipyAttributes):
 
     def ppf(self, q: Any, *args: Any, **kwds: Any) -> Any:
         """The quantile function (the inverse of ``cdf``) at ``q``."""
-        if not _any_traced(q, *args, *kwds.values()):
+        if not is_traced((q, args, kwds)):
             return self.scipy.ppf(q, *args, **kwds)
         if "ppf" not in self.standard:
             raise UnsupportedFunctionError(
@@ -208,7 +204,7 @@ class ContinuousDistribution(ScipyAttributes):
 
     def entropy(self, *args: Any, **kwds: Any) -> Any:
         """The differential entropy: ``entropy(*shapes, loc=0, scale=1)``."""
-        if not _any_traced(*args, *kwds.values()) or "entropy" not in self.standard:
+        if not is_traced((args, kwds)) or "entropy" not in self.standard:
             return self.scipy.entropy(*args, **kwds)
         shapes, loc, scale = self._parameters(args, kwds)  # entropy(*shapes, loc, scale)
         valid = self._valid(shapes, scale)
@@ -233,9 +229,9 @@ class PoissonDistribution(ScipyAttributes):
     scipy = scipy.stats.poisson
 
     def _method(self, method: str, k: Any, mu: Any, loc: Any) -> Any:
-        if not _any_traced(k, mu, loc):
+        if not is_traced((k, mu, loc)):
             return getattr(self.scipy, method)(k, mu, loc)
-        if _any_traced(k, loc):
+        if is_traced((k, loc)):
             raise UnsupportedFunctionError(
                 f"scipy.stats.poisson.{method} is not differentiable in a count k or its loc"
             )

@@ -29,7 +29,6 @@ with traced parameters they return traced points.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import warnings
@@ -195,11 +194,11 @@ def _printed(expr: sp.Expr, declaration: Declaration) -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=256)
 def find_breakpoints(expr: sp.Expr, declaration: Declaration) -> Breakpoints:
     """Where the pieces of ``expr`` meet, as points in ``declaration``'s variable.
 
-    Cached by expression and declaration (solving can take SymPy a moment).
+    Solving can take SymPy a moment: an Integrand's are found once per expression
+    (:func:`found_in`).
 
     Parameters
     ----------
