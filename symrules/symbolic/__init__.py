@@ -11,8 +11,10 @@ to numpy source), :mod:`~symrules.symbolic.codegen` (the module of rules around 
 :mod:`~symrules.symbolic.store` (the sealed files of the disk cache),
 :mod:`~symrules.symbolic.compiled` (a kernel compiled once, by numba, on first use),
 :mod:`~symrules.symbolic.loader` (compiled once, cached, shown in tracebacks), then
-:mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable object and its registered
-rules; :mod:`~symrules.symbolic.breakpoints` finds where its pieces meet and
+:mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable object, in one variable or
+several, and its registered rules; :mod:`~symrules.symbolic.arguments` checks the parameters
+and points its code is called with, :mod:`~symrules.symbolic.breakpoints` finds where its
+pieces meet and
 :mod:`~symrules.symbolic.display` shows it), :mod:`~symrules.symbolic.pullback`
 (:func:`symbolic_rule`, the generated pullback alone) and :mod:`~symrules.symbolic.decorator`
 (:func:`integrand`, and the :class:`~symrules.symbolic.decorator.IntegrandFamily` of a function

@@ -245,7 +245,7 @@ def find_breakpoints(expr: sp.Expr, declaration: Declaration) -> Breakpoints:
     source = "\n".join([
         f"# where the pieces of {expr} meet",
         _function("points", [], points, d),
-        _function("crossing_args", [d.identifier(d.var)], [u for u, _ in crossings], d),
+        _function("crossing_args", [d.identifier(d.variables[0])], [u for u, _ in crossings], d),
         _function("crossings", ["n"], [p for _, p in crossings], d),
     ])  # fmt: skip
     key = f"breakpoints\n{declaration.var}\n{declaration.sizes}\n{sp.srepr(expr)}"

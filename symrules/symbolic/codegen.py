@@ -17,6 +17,11 @@ array and contracts it: one number per scalar parameter, one vector per array pa
 ``x_bar`` per node. Every declared name appears mangled (:meth:`Declaration.identifier`:
 ``a`` as ``a_``, its cotangent as ``a_bar_``), so no user name can collide with the code's own
 names (``y``, ``y_bar``, ``np``, ``pullback``, the shared ``t0, t1, ...``).
+
+An integrand in several variables (``var=("x", "y")``) takes its points as one array
+``nodes`` of shape ``(n, d)``, as ``scipy.integrate.cubature`` does; each function starts by
+naming its columns (``x_, y_ = nodes[:, 0], nodes[:, 1]``), and the cotangent and tangent of
+the points are ``(n, d)`` arrays too, ``nodes_bar`` and ``nodes_dot``, one column a variable.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from .printer import NumpySourcePrinter, print_numpy
 __all__ = ["display_title", "generate_source"]
 
 _WIDTH = 96
+_POINTS = "nodes"  # the (n, d) array of points of an integrand in several variables
 
 
 class _Writer:
@@ -65,7 +71,7 @@ class _Plan:
 
     replacements: list[tuple[sp.Symbol, sp.Expr]]
     reduced: list[sp.Expr]
-    x: sp.Symbol
+    xs: tuple[sp.Symbol, ...]
     order: dict[sp.Symbol, int] = field(init=False)
     uses_x: dict[sp.Symbol, bool] = field(init=False)
 
@@ -76,7 +82,7 @@ class _Plan:
             self.uses_x[sym] = self.depends_on_x(expr)
 
     def depends_on_x(self, expr: sp.Expr) -> bool:
-        return any(s == self.x or self.uses_x.get(s, False) for s in expr.free_symbols)
+        return any(s in self.xs or self.uses_x.get(s, False) for s in expr.free_symbols)
 
     def needed(self, exprs: list[sp.Expr]) -> list[sp.Symbol]:
         """Replacement symbols ``exprs`` need, transitively, in computation order."""
@@ -93,7 +99,24 @@ class _Plan:
 
 def _signature(declaration: Declaration) -> str:
     params = ", ".join(n if s is None else f"{n}[{s}]" for n, s in declaration.sizes)
-    return f"f({declaration.var}; {params})" if params else f"f({declaration.var})"
+    variables = ", ".join(declaration.variables)
+    return f"f({variables}; {params})" if params else f"f({variables})"
+
+
+def _points(declaration: Declaration, suffix: str = "") -> str:
+    """The name of the nodes (``x_``), or of their cotangent or tangent (``x_bar_``): for
+    several variables, of the ``(n, d)`` array of points (``nodes``, ``nodes_bar``)."""
+    if declaration.several:
+        return f"{_POINTS}_{suffix}" if suffix else _POINTS
+    name = declaration.identifier(declaration.variables[0])
+    return f"{name}{suffix}_" if suffix else name
+
+
+def _unpack(w: _Writer, indent: int, d: Declaration) -> None:
+    """For several variables: name the columns of the points (``x_, y_ = nodes[:, 0], ...``)."""
+    if d.several:
+        columns = ", ".join(f"{_POINTS}[:, {k}]" for k in range(len(d.variables)))
+        w.assign(indent, ", ".join(d.identifier(v) for v in d.variables), columns)
 
 
 def _display_symbols(declaration: Declaration) -> dict[sp.Symbol, sp.Symbol]:
@@ -116,8 +139,8 @@ def display_title(derivation: Derivation, short: bool = False) -> str:
     Examples
     --------
     >>> from symrules.symbolic.derive import derive
-    >>> display_title(derive("c[0]*x", "x", {"c": 2}))
-    'f(x; c[2]) = c[0]*x'
+    >>> display_title(derive("c[0]*x", "x", {"c": 2})), display_title(derive("x*y", ("x", "y")))
+    ('f(x; c[2]) = c[0]*x', 'f(x, y) = x*y')
     """
     d = derivation.declaration
     shown = str(derivation.expr.xreplace(_display_symbols(d)))
@@ -154,14 +177,23 @@ def generate_source(derivation: Derivation) -> str:
             if need_x_bar:
                 x_bar_ = y_bar*a_
             return a_bar_, b_bar_, x_bar_
+
+    In several variables the points are one ``(n, d)`` array, named column by column:
+
+    >>> src = generate_source(derive("a*x*y", ("x", "y"), {"a": None}))
+    >>> print(src.split("def primal")[1].split("return")[0].strip())
+    (nodes, a_):
+        \"\"\"f(x, y; a) = a*x*y.\"\"\"
+        x_, y_ = nodes[:, 0], nodes[:, 1]
+        y = a_*x_*y_
     """
     d = derivation.declaration
     printer = NumpySourcePrinter(d)
     code = _Printing(printer, d)
     replacements, reduced = shared_subexpressions(derivation, "t")
-    plan = _Plan(replacements, reduced, d.x)
+    plan = _Plan(replacements, reduced, d.xs)
     flat = derivation.flat()
-    args = ", ".join(d.identifier(n) for n in (d.var, *d.names))
+    args = ", ".join((_points(d), *(d.identifier(n) for n in d.names)))
     title = display_title(derivation)
     doc_title = display_title(derivation, short=True)
     w = _Writer()
@@ -207,7 +239,7 @@ def _shaped(code: _Printing, plan: _Plan, expr: sp.Expr, d: Declaration) -> str:
     """Source of ``expr`` with the shape of the node array even when it does not use x."""
     if plan.depends_on_x(expr):
         return code(expr)
-    return f"np.zeros(np.shape({d.identifier(d.var)})) + {_paren(code(expr))}"
+    return f"np.zeros(np.shape({d.identifier(d.variables[0])})) + {_paren(code(expr))}"
 
 
 def _paren(src: str) -> str:
@@ -218,9 +250,10 @@ def _write_primal(w: _Writer, code: _Printing, derivation: Derivation, args: str
                   doc_title: str) -> None:  # fmt: skip
     replacements, (reduced,) = sp.cse([derivation.expr], symbols=_fresh(derivation),
                                       order="none")  # fmt: skip
-    plan = _Plan(replacements, [reduced], derivation.declaration.x)
+    plan = _Plan(replacements, [reduced], derivation.declaration.xs)
     w.line(0, f"def primal({args}):")
     w.line(4, f'"""{doc_title}."""')
+    _unpack(w, 4, derivation.declaration)
     for sym, expr in replacements:
         w.assign(4, sym.name, code(expr))
     w.assign(4, "y", _shaped(code, plan, reduced, derivation.declaration))
@@ -256,6 +289,7 @@ def _write_rrule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str
     forward = plan.needed([plan.reduced[0]])
     w.line(0, f"def rrule({args}):")
     w.line(4, f'"""Value of {_signature(d)} and its pullback, contracted over the nodes."""')
+    _unpack(w, 4, d)
     for sym in forward:
         w.assign(4, sym.name, code(plan.replacements[plan.order[sym]][1]))
     w.assign(4, "y", _shaped(code, plan, plan.reduced[0], d))
@@ -269,26 +303,32 @@ def _write_rrule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str
 def _write_pullback(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str,
                     d: Declaration) -> None:  # fmt: skip
     w.line(0, f"def pullback(y_bar, {args}, need_x_bar=True):")
-    _write_cotangents(w, 4, code, plan, flat, d, [])
+    _write_cotangents(w, 4, code, plan, flat, d, [], unpack=True)
 
 
 def _write_cotangents(w: _Writer, indent: int, code: _Printing, plan: _Plan, flat: list,
-                      d: Declaration, computed: list[sp.Symbol]) -> None:  # fmt: skip
-    """The body of a pullback: contracted cotangents of the parameters, then ``x_bar``."""
-    var, names = d.var, d.names
+                      d: Declaration, computed: list[sp.Symbol], unpack: bool = False,
+                      ) -> None:  # fmt: skip
+    """The body of a pullback: contracted cotangents of the parameters, then ``x_bar``
+    (``unpack``: first name the columns of the points, for a pullback that is no closure)."""
+    names = d.names
     parts = plan.reduced[1:]
     by_name: dict[str, list[sp.Expr]] = {}
     for (name, _, _), part in zip(flat, parts, strict=True):
         by_name.setdefault(name, []).append(part)
     param_parts = [p for name in names for p in by_name[name]]
-    x_part = by_name[var][0]
+    x_parts = [by_name[v][0] for v in d.variables]
     done = set(computed)
     for_params = [s for s in plan.needed(param_parts) if s not in done]
     done.update(for_params)
-    for_x = [s for s in plan.needed([x_part]) if s not in done]
-    shown = ", ".join(f"{n}_bar" for n in (*names, var))
-    bars = ", ".join(f"{d.identifier(n)}bar_" for n in (*names, var))
-    w.line(indent, f'"""({shown}) for the cotangent y_bar of the values."""')
+    for_x = [s for s in plan.needed(x_parts) if s not in done]
+    x_bar = _points(d, "bar")
+    shown = ", ".join((*(f"{n}_bar" for n in names), x_bar if d.several else f"{d.var}_bar"))
+    bars = ", ".join((*(f"{d.identifier(n)}bar_" for n in names), x_bar))
+    columns = f"; {x_bar} has one column per variable, {', '.join(d.variables)}"
+    w.line(indent, f'"""({shown}) for the cotangent y_bar of the values{columns * d.several}."""')
+    if unpack:
+        _unpack(w, indent, d)
     for sym in for_params:
         w.assign(indent, sym.name, code(plan.replacements[plan.order[sym]][1]))
     for name in names:
@@ -299,24 +339,30 @@ def _write_cotangents(w: _Writer, indent: int, code: _Printing, plan: _Plan, fla
             w.line(indent, f"{d.identifier(name)}bar_ = np.stack([")
             w.lines.extend(f"{' ' * (indent + 4)}{s}," for s in sums)
             w.line(indent, "])")
-    x_bar = f"{d.identifier(var)}bar_"
     w.line(indent, f"{x_bar} = None")
     w.line(indent, "if need_x_bar:")
     for sym in for_x:
         w.assign(indent + 4, sym.name, code(plan.replacements[plan.order[sym]][1]))
-    w.assign(indent + 4, x_bar, _times("y_bar", x_part, code))
+    if not d.several:
+        w.assign(indent + 4, x_bar, _times("y_bar", x_parts[0], code))
+    else:
+        w.line(indent + 4, f"{x_bar} = np.stack([")
+        w.lines.extend(f"{' ' * (indent + 8)}{_times('y_bar', p, code)}," for p in x_parts)
+        w.line(indent + 4, "], axis=1)")
     w.line(indent, f"return {bars}")
 
 
 def _write_frule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str,
                  d: Declaration) -> None:  # fmt: skip
-    var, names = d.var, d.names
+    names = d.names
     y_expr, parts = plan.reduced[0], plan.reduced[1:]
-    dots = ", ".join(f"{d.identifier(n)}dot_" for n in (var, *names))
+    x_dot = _points(d, "dot")
+    dots = ", ".join((x_dot, *(f"{d.identifier(n)}dot_" for n in names)))
     forward = plan.needed([y_expr])
     computed = set(forward)
     w.line(0, f"def frule({args}, {dots}):")
     w.line(4, f'"""Value of {_signature(d)} and its tangent; a dot of None is zero."""')
+    _unpack(w, 4, d)
     for sym in forward:
         w.assign(4, sym.name, code(plan.replacements[plan.order[sym]][1]))
     w.assign(4, "y", _shaped(code, plan, y_expr, d))
@@ -324,15 +370,21 @@ def _write_frule(w: _Writer, code: _Printing, plan: _Plan, flat: list, args: str
     groups: dict[str, list[tuple[int | None, sp.Expr]]] = {}
     for (name, k, _), part in zip(flat, parts, strict=True):
         groups.setdefault(name, []).append((k, part))
-    for name in (*names, var):
-        terms = [(k, p) for k, p in groups[name] if p != 0]
+    # (the dot's name, [(the source of one of its entries, the partial it multiplies)])
+    blocks = [(f"{d.identifier(n)}dot_",
+               [(f"{d.identifier(n)}dot_{'' if k is None else f'[{k}]'}", p) for k, p in groups[n]])
+              for n in names]  # fmt: skip
+    columns = [f"{x_dot}[:, {k}]" if d.several else x_dot for k in range(len(d.variables))]
+    x_parts = [groups[v][0][1] for v in d.variables]
+    blocks.append((x_dot, list(zip(columns, x_parts, strict=True))))
+    for dot, entries in blocks:
+        terms = [(entry, p) for entry, p in entries if p != 0]
         if not terms:
             continue
-        dot = f"{d.identifier(name)}dot_"
         w.line(4, f"if {dot} is not None:")
         for sym in plan.needed([p for _, p in terms]):
             if sym not in computed:
                 w.assign(8, sym.name, code(plan.replacements[plan.order[sym]][1]))
-        rhs = " + ".join(_times(f"{dot}{'' if k is None else f'[{k}]'}", p, code) for k, p in terms)
+        rhs = " + ".join(_times(entry, p, code) for entry, p in terms)
         w.assign(8, "y_dot", f"y_dot + {_paren(rhs) if len(terms) > 1 else rhs}")
     w.line(4, "return y, y_dot")

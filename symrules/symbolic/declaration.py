@@ -1,9 +1,10 @@
-"""The symbols of an expression: a variable and parameters, their names, checked and mangled.
+"""The symbols of an expression: its variables and parameters, their names, checked and mangled.
 
-A :class:`Declaration` says which names an expression may use -- one variable and scalar or
-1-D array parameters -- and gives each a real SymPy symbol (an array parameter ``c`` of length
-``n`` becomes ``c_0 ... c_{n-1}``). Every name passes :func:`check_name`; generated code uses
-each name only mangled (:meth:`Declaration.identifier`), never as given.
+A :class:`Declaration` says which names an expression may use -- one variable (or a tuple of
+them, for an integrand in several variables) and scalar or 1-D array parameters -- and gives
+each a real SymPy symbol (an array parameter ``c`` of length ``n`` becomes ``c_0 ...
+c_{n-1}``). Every name passes :func:`check_name`; generated code uses each name only mangled
+(:meth:`Declaration.identifier`), never as given.
 
 Those real symbols are the declaration's own: rules are derived and cached over them, so an
 expression means the same whatever assumptions its author's symbols carry. A SymPy user's own
@@ -45,7 +46,7 @@ _SYMPY_NUMBERS = {"I", "oo", "zoo", "nan"}
 
 @dataclass(frozen=True)
 class Declaration:
-    """The symbols of an expression: one variable and named scalar or 1-D array parameters.
+    """The symbols of an expression: its variables and named scalar or 1-D array parameters.
 
     Every name is checked (:func:`check_name`) and taken in Unicode NFKC form, as Python reads
     identifiers; two names equal in that form are refused. Generated code never uses a name
@@ -54,8 +55,10 @@ class Declaration:
 
     Parameters
     ----------
-    var : str
-        Name of the variable (the quadrature node), e.g. ``"x"``.
+    var : str or tuple of str
+        Name of the variable (the quadrature node), e.g. ``"x"``; or the names of several,
+        ``("x", "y")``, for points of shape ``(n, d)`` (a tuple of one name is not the same
+        declaration as the name: its points have shape ``(n, 1)``).
     sizes : tuple of (str, int or None)
         Each parameter's name and length; ``None`` for a scalar.
 
@@ -66,20 +69,36 @@ class Declaration:
     (c_0, c_1)
     >>> d.describe(), d.identifier("c")
     ('x (the variable), a, c[0..1]', 'c_')
+    >>> Declaration(("x", "y"), (("a", None),)).describe()
+    'x, y (the variables), a'
     """
 
-    var: str
+    var: str | tuple[str, ...]
     sizes: tuple[tuple[str, int | None], ...]
     _table: dict[str, Any] = field(init=False, repr=False, compare=False)
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _variables: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: Whether ``var`` is a tuple: points of shape ``(n, d)``, not nodes of any shape.
+    several: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        var = check_name(self.var, "the variable name (var)")
+        several = type(self.var) is tuple
+        given_vars: tuple[Any, ...] = self.var if type(self.var) is tuple else (self.var,)
+        if several and not given_vars:
+            raise ParameterNameError("var=() names no variable; give at least one name")
+        variables = tuple(check_name(v, "the variable name (var)") for v in given_vars)
+        given: dict[str, Any] = {}
+        for name, original in zip(variables, given_vars, strict=True):
+            if name in given:
+                raise ParameterNameError(
+                    f"the variable {original!r} appears twice in var={self.var!r}; the "
+                    "variables' names must differ"
+                )
+            given[name] = original
         sizes = tuple((check_name(name, "a parameter name"), size) for name, size in self.sizes)
-        given = {var: self.var}
         for (name, size), (original, _) in zip(sizes, self.sizes, strict=True):
             if name in given:
-                what = "the variable" if name == var else "the parameter"
+                what = "the variable" if name in variables else "the parameter"
                 same = "" if given[name] == original else " after Unicode NFKC normalization"
                 raise ParameterNameError(
                     f"the parameter {original!r} has the name of {what} {given[name]!r}{same}; "
@@ -92,9 +111,11 @@ class Declaration:
                     f"the array parameter {original!r} has length {size!r}; an array "
                     "parameter holds at least one value"
                 )
-        object.__setattr__(self, "var", var)
+        object.__setattr__(self, "var", variables if several else variables[0])
         object.__setattr__(self, "sizes", sizes)
-        table: dict[str, Any] = {var: sp.Symbol(var, real=True)}
+        object.__setattr__(self, "_variables", variables)
+        object.__setattr__(self, "several", several)
+        table: dict[str, Any] = {v: sp.Symbol(v, real=True) for v in variables}
         for name, size in sizes:
             if size is None:
                 table[name] = sp.Symbol(name, real=True)
@@ -112,8 +133,18 @@ class Declaration:
 
     @property
     def x(self) -> sp.Symbol:
-        """The variable's symbol."""
-        return self._table[self.var]
+        """The variable's symbol (the first variable's, of several)."""
+        return self._table[self._variables[0]]
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The variables' names, in the order of the points' columns (one for ``var="x"``)."""
+        return self._variables
+
+    @property
+    def xs(self) -> tuple[sp.Symbol, ...]:
+        """The variables' symbols, in the order of :attr:`variables`."""
+        return tuple(self._table[v] for v in self._variables)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -134,7 +165,8 @@ class Declaration:
 
     def describe(self) -> str:
         """The declared symbols as a message lists them."""
-        out = [f"{self.var} (the variable)"]
+        several = "s" if self.several else ""
+        out = [f"{', '.join(self._variables)} (the variable{several})"]
         for name, size in self.sizes:
             out.append(name if size is None else f"{name}[0..{size - 1}]")
         return ", ".join(out)
@@ -148,7 +180,7 @@ def _flatten(values: Any) -> list[sp.Symbol]:
 
 
 @functools.lru_cache(maxsize=1024)
-def declared(var: str, sizes: tuple[tuple[str, int | None], ...]) -> Declaration:
+def declared(var: str | tuple[str, ...], sizes: tuple[tuple[str, int | None], ...]) -> Declaration:
     """``Declaration(var, sizes)``, built once per distinct declaration.
 
     An Integrand is often rebuilt on every call of a loss function; its declaration, like its

@@ -21,9 +21,10 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ParameterValueError, SymbolicError, SymrulesError
+from .arguments import parameter_value
 from .declaration import Declaration, declared
 from .display import latex_table, shown_symbols
-from .integrand import Integrand, parameter_value
+from .integrand import Integrand
 
 __all__ = ["IntegrandFamily", "integrand"]
 
@@ -97,7 +98,11 @@ def _symbolic_copy(fn: types.FunctionType) -> types.FunctionType:
 
 
 def integrand(
-    fn: Callable[..., Any] | None = None, /, *, var: str | None = None, **params: Any
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    var: str | tuple[str, ...] | list[str] | None = None,
+    **params: Any,
 ) -> Any:
     """Decorator: a Python function ``f(x, a, b, ...)`` becomes an :class:`Integrand`, or a family.
 
@@ -107,7 +112,9 @@ def integrand(
     function and module are not changed). An array parameter arrives as an object array of
     symbols, so ``c[k]``, ``np.sum(c * np.cos(k * x))`` and ``c @ v`` work.
 
-    The variable is the parameter named ``var`` (default: the first parameter). Every other
+    The variable is the parameter named ``var`` (default: the first parameter), or the
+    variables are those named in a tuple ``var`` (an Integrand in several variables, called on
+    points of shape ``(n, d)``, see :class:`Integrand`). Every other
     parameter is a field of the Integrand; its initial value is the keyword given to the
     decorator, else its default value. When every parameter has a value, the result is an
     :class:`Integrand`; otherwise an :class:`IntegrandFamily`, which gives one when called
@@ -118,8 +125,8 @@ def integrand(
     ----------
     fn : callable, optional
         The function, when used as ``@integrand`` without parentheses.
-    var : str, optional
-        Name of the variable.
+    var : str or tuple of str, optional
+        Name of the variable, or names of the variables.
     **params
         Initial values overriding (or supplying) the defaults.
 
@@ -147,6 +154,11 @@ def integrand(
     <integrand family peak(x; a, b) = a*exp(-b*x**2)>
     >>> peak(a=1.5, b=0.25)
     Integrand('a*exp(-b*x**2)', var='x', a=1.5, b=0.25)
+    >>> @integrand(var=("x", "y"))
+    ... def gauss(x, y, a=1.0):
+    ...     return np.exp(-a * (x**2 + y**2))
+    >>> gauss.var, bool(np.isclose(gauss(np.array([[1.0, 2.0]]))[0], np.exp(-5.0)))
+    (('x', 'y'), True)
     """
 
     def decorate(f: Callable[..., Any]) -> Integrand | IntegrandFamily:
@@ -155,10 +167,12 @@ def integrand(
         names = list(inspect.signature(f).parameters)
         if not names:
             raise SymbolicError(f"{f.__qualname__} takes no arguments; it needs a variable")
-        variable = names[0] if var is None else var
-        if variable not in names:
-            raise SymbolicError(f"{f.__qualname__} has no parameter named {variable!r} (var)")
-        unknown = [k for k in params if k not in names or k == variable]
+        variable = names[0] if var is None else tuple(var) if isinstance(var, list) else var
+        variables = variable if isinstance(variable, tuple) else (variable,)
+        for v in variables:
+            if v not in names:
+                raise SymbolicError(f"{f.__qualname__} has no parameter named {v!r} (var)")
+        unknown = [k for k in params if k not in names or k in variables]
         if unknown:
             raise ParameterValueError(f"{f.__qualname__} has no parameter {unknown[0]!r}")
         family = IntegrandFamily(f, variable, **params)
@@ -179,15 +193,15 @@ class IntegrandFamily:
     ----------
     function : function
         ``function(x, a, b, ...)``, written with SymPy-compatible math (see :func:`integrand`).
-    var : str
-        Name of the variable, one of the function's parameters.
+    var : str or tuple of str
+        Name of the variable, one of the function's parameters, or a tuple of such names.
     **values
         Parameter values known in advance; the function's defaults complete them.
 
     Attributes
     ----------
     function : function
-    var : str
+    var : str or tuple of str
     parameters : tuple of str
         The parameters other than the variable, in the function's order.
     values : dict
@@ -209,12 +223,15 @@ class IntegrandFamily:
     symrules.errors.ParameterValueError: parameter 'a' of bump has no value: write bump(a=...)
     """
 
-    def __init__(self, function: types.FunctionType, var: str, **values: Any) -> None:
+    def __init__(
+        self, function: types.FunctionType, var: str | tuple[str, ...], **values: Any
+    ) -> None:
         signature = inspect.signature(function).parameters
         self.function, self.var = function, var
-        self.parameters = tuple(name for name in signature if name != var)
+        variables = var if isinstance(var, tuple) else (var,)
+        self.parameters = tuple(name for name in signature if name not in variables)
         defaults = {n: p.default for n, p in signature.items()
-                    if n != var and p.default is not inspect.Parameter.empty}  # fmt: skip
+                    if n not in variables and p.default is not inspect.Parameter.empty}  # fmt: skip
         self.values = {**defaults, **values}
         self.missing = tuple(name for name in self.parameters if name not in self.values)
         self._symbolic = _symbolic_copy(function)
@@ -263,7 +280,8 @@ class IntegrandFamily:
         return expr
 
     def _head(self) -> str:
-        return f"{self.function.__name__}({self.var}; {', '.join(self.parameters)})"
+        variables = ", ".join(self.var if isinstance(self.var, tuple) else (self.var,))
+        return f"{self.function.__name__}({variables}; {', '.join(self.parameters)})"
 
     def __repr__(self) -> str:
         try:
@@ -277,14 +295,15 @@ class IntegrandFamily:
             expr = self.expr
         except SymrulesError:
             return None  # Jupyter shows the repr
-        symbols = shown_symbols(declared(self.var, self._sizes()), {})
+        declaration = declared(self.var, self._sizes())
+        symbols = shown_symbols(declaration, {})
         head = rf"\operatorname{{{self.function.__name__}}}".replace("_", r"\_")
-        return latex_table(head, symbols, expr, {})
+        return latex_table(head, symbols, expr, {}, len(declaration.variables))
 
 
 def _evaluate(symbolic: types.FunctionType, name: str, declaration: Declaration) -> sp.Expr:
     """The expression of the function ``name`` (its SymPy copy ``symbolic``) on the symbols."""
-    args: dict[str, Any] = {declaration.var: declaration.x}
+    args: dict[str, Any] = dict(zip(declaration.variables, declaration.xs, strict=True))
     for param, size in declaration.sizes:
         syms = declaration.symbols(param)
         args[param] = syms if size is None else np.array(syms, dtype=object)

@@ -41,8 +41,8 @@ class Derivation:
         The canonical expression.
     declaration : Declaration
     partials : dict
-        ``name -> d expr / d name``: a SymPy expression for a scalar parameter and for the
-        variable (its entry comes last), a 1-D ``sympy.Array`` for an array parameter.
+        ``name -> d expr / d name``: a SymPy expression for a scalar parameter and for each
+        variable (their entries come last), a 1-D ``sympy.Array`` for an array parameter.
 
     Examples
     --------
@@ -56,7 +56,7 @@ class Derivation:
     partials: dict[str, Any]
 
     def flat(self) -> list[tuple[str, int | None, sp.Expr]]:
-        """``(name, component or None, partial)`` for every scalar direction, variable last."""
+        """``(name, component or None, partial)`` for every scalar direction, variables last."""
         out: list[tuple[str, int | None, sp.Expr]] = []
         for name, value in self.partials.items():
             if isinstance(value, sp.NDimArray):
@@ -74,19 +74,19 @@ class Derivation:
         x*cos(b*x)
         """
         first = self.partials[a]
-        wrt = self.declaration.symbols(b) if b != self.declaration.var else self.declaration.x
-        return _partial(first, wrt)
+        return _partial(first, self.declaration.symbols(b))
 
 
-def derive(expr: Any, var: str = "x", sizes: dict[str, int | None] | None = None) -> Derivation:
-    """Derive the partials of ``expr`` with respect to every parameter and the variable.
+def derive(expr: Any, var: str | tuple[str, ...] = "x",
+           sizes: dict[str, int | None] | None = None) -> Derivation:  # fmt: skip
+    """Derive the partials of ``expr`` with respect to every parameter and the variables.
 
     Parameters
     ----------
     expr : str or sympy.Expr
         The expression, parsed safely when a string.
-    var : str
-        The variable's name.
+    var : str or tuple of str
+        The variable's name, or the names of several variables.
     sizes : dict, optional
         Parameter name -> ``None`` (scalar) or length (1-D array). Default: every free
         name of ``expr`` other than ``var`` is a scalar parameter.
@@ -100,6 +100,8 @@ def derive(expr: Any, var: str = "x", sizes: dict[str, int | None] | None = None
     >>> d = derive("a*exp(-b*x)", "x", {"a": None, "b": None})
     >>> d.partials
     {'a': exp(-b*x), 'b': -a*x*exp(-b*x), 'x': -a*b*exp(-b*x)}
+    >>> derive("a*x*y**2", ("x", "y"), {"a": None}).partials
+    {'a': x*y**2, 'x': a*y**2, 'y': 2*a*x*y}
     """
     if sizes is None:
         sizes = {name: None for name in free_names(expr, var)}
@@ -110,7 +112,8 @@ def derive(expr: Any, var: str = "x", sizes: dict[str, int | None] | None = None
         terms = _terms_by_symbol(canonical)
         for name in declaration.names:
             partials[name] = _partial(canonical, declaration.symbols(name), terms)
-        partials[declaration.var] = _diff(canonical, declaration.x, terms)
+        for name, symbol in zip(declaration.variables, declaration.xs, strict=True):
+            partials[name] = _diff(canonical, symbol, terms)
     except RecursionError:
         raise ExpressionTooLargeError(
             f"differentiating {str(expr)[:60]!r}... recursed too deeply"

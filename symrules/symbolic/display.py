@@ -153,19 +153,20 @@ def shown_symbols(declaration: Declaration, theirs: Any) -> dict[str, Any]:
     >>> shown_symbols(d, {d.x: sp.Symbol("x")})
     {'x': x, 'a': a, 'c': None}
     """
-    out = {declaration.var: theirs.get(declaration.x, declaration.x)}
+    out = {v: theirs.get(x, x) for v, x in zip(declaration.variables, declaration.xs, strict=True)}
     for name in declaration.names:
         own = declaration.symbols(name)
         out[name] = None if isinstance(own, tuple) else theirs.get(own, own)
     return out
 
 
-def latex_table(head: str, symbols: dict[str, Any], expr: sp.Expr, partials: dict[str, Any]) -> str:
+def latex_table(head: str, symbols: dict[str, Any], expr: sp.Expr, partials: dict[str, Any],
+                variables: int = 1) -> str:  # fmt: skip
     """``head(x; a, b) = expr`` and one row per partial, as Jupyter renders LaTeX.
 
-    ``symbols`` maps the variable's name (first), then each parameter's, to its symbol, or to
-    ``None`` for an array parameter (shown bold, ``\\mathbf{c}``); ``partials`` maps names to
-    partials (an array parameter's is a 1-D ``sympy.Array``, abbreviated past
+    ``symbols`` maps the ``variables`` variables' names (first), then each parameter's, to its
+    symbol, or to ``None`` for an array parameter (shown bold, ``\\mathbf{c}``); ``partials``
+    maps names to partials (an array parameter's is a 1-D ``sympy.Array``, abbreviated past
     :data:`MAX_VALUES` entries).
 
     Examples
@@ -174,9 +175,13 @@ def latex_table(head: str, symbols: dict[str, Any], expr: sp.Expr, partials: dic
     >>> latex = latex_table("f", {"x": x, "a": a}, a * x, {"a": x})
     >>> "f(x; a) &= a x" in latex, r"\\partial f}{\\partial a} &= x" in latex
     (True, True)
+    >>> y = sp.Symbol("y")
+    >>> "f(x, y; a) &=" in latex_table("f", {"x": x, "y": y, "a": a}, a * x * y, {}, variables=2)
+    True
     """
     shown = {n: rf"\mathbf{{{n}}}" if s is None else sp.latex(s) for n, s in symbols.items()}
-    x, *params = shown.values()
+    xs, params = list(shown.values())[:variables], list(shown.values())[variables:]
+    x = ", ".join(xs)
     rows = [rf"{head}({x}{'; ' + ', '.join(params) if params else ''}) &= {sp.latex(expr)}"]
     for name, part in partials.items():
         rows.append(rf"\frac{{\partial f}}{{\partial {shown[name]}}} &= {_latex_part(part)}")

@@ -13,6 +13,8 @@ through the cache) and the current parameter values, its *fields*. Rebuilding it
 fields (what the engine does to unbox traced values) copies the reference to the compiled
 code and nothing else. Its reverse rule calls the generated ``rrule``, whose pullback returns
 one contracted cotangent per parameter, wrapped into ``Tangent(f, ...)``, and ``x_bar``.
+An Integrand in several variables (``var=("x", "y")``) is called on points of shape ``(n, d)``
+(:func:`~symrules.symbolic.arguments.as_points`); its ``x_bar`` and ``x_dot`` have that shape.
 """
 
 from __future__ import annotations
@@ -29,50 +31,16 @@ from ..engine.needs import Needs
 from ..engine.primitives import primitive
 from ..engine.registry import register_frule, register_rrule
 from ..engine.tangents import SkippedTangent, Tangent, is_zero
-from ..engine.tracing import Box, is_traced
-from ..errors import (
-    InputError,
-    KernelError,
-    ParameterNameError,
-    ParameterValueError,
-)
+from ..engine.tracing import Box
+from ..errors import InputError, KernelError, ParameterNameError
+from .arguments import as_nodes, as_points, numpy_args, parameter_value
 from .breakpoints import found_in
 from .compiled import Kernel
 from .declaration import declared, user_symbols
 from .display import Partials, expression_repr, latex_table, show_value, shown_symbols
 from .loader import GeneratedRules, generated_rules
 
-__all__ = ["Integrand", "as_nodes", "numpy_args", "parameter_value"]
-
-
-def parameter_value(name: str, value: Any) -> tuple[int | None, Any]:
-    """``(size, value)``: ``None`` and a float for a scalar, the length and a float array.
-
-    Generated code receives scalars as ``np.float64`` (see :func:`numpy_args`).
-    """
-    if isinstance(value, Box):
-        shape = tuple(value.shape)
-    elif is_traced(value):
-        raise ParameterValueError(
-            f"parameter {name!r} holds traced values inside a {type(value).__name__}; "
-            "make it one array (np.stack) or one scalar"
-        )
-    else:
-        try:
-            value = np.asarray(value)
-        except (TypeError, ValueError) as err:
-            raise ParameterValueError(f"parameter {name!r}: {err}") from None
-        if value.dtype.kind not in "biuf":
-            raise ParameterValueError(
-                f"parameter {name!r} must be a real number or 1-D array, got dtype {value.dtype}"
-            )
-        shape = value.shape
-        value = float(value) if value.ndim == 0 else value.astype(float)
-    if len(shape) > 1:
-        raise ParameterValueError(
-            f"parameter {name!r} has shape {shape}; parameters are scalars or 1-D arrays"
-        )
-    return (shape[0] if shape else None), value
+__all__ = ["Integrand"]
 
 
 @primitive
@@ -87,8 +55,13 @@ class Integrand:
         :data:`~symrules.symbolic.declaration.FUNCTIONS` and
         :data:`~symrules.symbolic.functions.SPECIAL_FUNCTIONS`, ``pi``, ``E``, and ``c[k]``
         for an array parameter ``c``. A SymPy expression may use ``IndexedBase("c")[k]``.
-    var : str
-        Name of the variable (the node array the quadrature evaluates ``f`` on).
+    var : str or tuple of str
+        Name of the variable (the node array the quadrature evaluates ``f`` on, of any
+        shape); or a tuple (or list) of distinct names for an integrand in several variables,
+        called as ``scipy.integrate.cubature`` calls one: on points ``x`` of shape ``(n, d)``,
+        column ``k`` the variable ``var[k]``, giving ``n`` values (any other shape is an
+        :class:`~symrules.errors.InputError`). Its ``x_bar`` (and ``x_dot``) have the shape of
+        ``x``, column ``k`` the partial in ``var[k]``.
     backend : {"numba", "numpy"}, optional
         What computes a quadrature's value and gradient under ``method="symbolic"``: the
         fused numba kernel (one pass over the nodes, compiled on first use and cached on
@@ -106,8 +79,10 @@ class Integrand:
         (``sympy.Symbol("a", real=True)``; an array component ``c[k]`` is ``c_k``).
     partials : dict
         ``name -> d expr / d name`` for every parameter (a 1-D ``sympy.Array`` for an array
-        parameter) and, last, for the variable, in the symbols of ``expr``; also indexed by a
+        parameter) and, last, for the variables, in the symbols of ``expr``; also indexed by a
         symbol of that name, ``f.partials[a]`` (:class:`~symrules.symbolic.display.Partials`).
+    var : str or tuple of str
+        The variable's name, or the tuple of the variables' names.
     source : str
         The generated numpy code (``primal``, ``rrule``, ``frule``, ``pullback``), then, for
         the numba backend, the kernel's.
@@ -141,6 +116,19 @@ class Integrand:
     >>> f.partials[a] - sp.diff(a * sp.exp(-b * t), a), f
     (0, Integrand('a*exp(-b*t)', var='t', a=2.0, b=0.30000000000000004))
 
+    In several variables, ``f`` takes points of shape ``(n, d)``, one column a variable:
+
+    >>> g = Integrand("exp(-a*(x**2 + y**2))", var=("x", "y"), a=1.0)
+    >>> points = np.array([[0.0, 0.0], [1.0, 0.5]])
+    >>> bool(np.allclose(g(points), np.exp(-(points**2).sum(axis=1)))), g.var, g.partials["y"]
+    (True, ('x', 'y'), -2*a*y*exp(-a*(x**2 + y**2)))
+    >>> w = np.array([0.5, 0.5])
+    >>> a_bar = sr.grad(lambda a: np.sum(w * Integrand(g.expr, var=("x", "y"), a=a)(points)))(1.0)
+    >>> bool(np.isclose(a_bar, -w @ ((points**2).sum(axis=1) * g(points))))
+    True
+    >>> eval(repr(g)).var == g.var, repr(g)
+    (True, "Integrand('exp(-a*(x**2 + y**2))', var=('x', 'y'), a=1.0)")
+
     See Also
     --------
     integrand : the same from a Python function.
@@ -148,13 +136,20 @@ class Integrand:
     """
 
     def __init__(
-        self, expr: Any, /, var: str = "x", backend: str | None = None, **params: Any
+        self,
+        expr: Any,
+        /,
+        var: str | tuple[str, ...] | list[str] = "x",
+        backend: str | None = None,
+        **params: Any,
     ) -> None:
-        if not isinstance(var, str):
+        if type(var) is list:
+            var = tuple(var)
+        if not isinstance(var, str | tuple):
             raise ParameterNameError(
-                f"var must be a string naming the variable, got {type(var).__name__} "
-                f"{repr(var)[:40]}; a parameter cannot be named 'var' or 'backend' (keywords "
-                "of Integrand): rename it"
+                f"var must be a string naming the variable (or a tuple of names), got "
+                f"{type(var).__name__} {repr(var)[:40]}; a parameter cannot be named 'var' or "
+                "'backend' (keywords of Integrand): rename it"
             )
         _check_backend(backend)
         sizes, values = [], []
@@ -181,6 +176,11 @@ class Integrand:
         new._params = {**self._params, **new_fields}
         return new
 
+    def __reduce__(self) -> tuple[Any, tuple]:
+        # pickled as its expression, re-created (its code generated) where it is unpickled: a
+        # process pool's or a Dask cluster's worker runs no code string sent to it
+        return _unpickled, (self.expr, self.var, self._backend, self._params)
+
     def __symrules_fused__(self, x: Any, w: Any) -> tuple[float, Tangent] | None:
         """``(sum_i w_i f(x_i), Tangent(f, p=sum_i w_i df/dp(x_i), ...))`` in one pass of the
         compiled kernel; ``None`` for the numpy backend, for traced nodes, weights or fields
@@ -203,6 +203,10 @@ class Integrand:
         params = [np.ascontiguousarray(v, dtype=float) if np.ndim(v) else float(v)
                   for v in self._params.values()]  # fmt: skip
         x, w = np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float)
+        if self._rules.declaration.several:  # the kernel reads rows of x and w unchecked
+            x = as_points(x, self._rules.declaration.variables)
+            if w.shape != x.shape[:1]:
+                raise InputError(f"{len(x)} points take {len(x)} weights, got shape {w.shape}")
         try:
             value, *bars = kernel(w, x, *params)
         except KernelError as err:
@@ -218,7 +222,7 @@ class Integrand:
 
     # evaluation
     def __call__(self, x: Any) -> Any:
-        return self._rules.primal(as_nodes(x), *numpy_args(self._params.values()))
+        return self._rules.primal(_points(self, x), *numpy_args(self._params.values()))
 
     # attributes
     @property
@@ -226,7 +230,7 @@ class Integrand:
         return self._rules.expr.xreplace(self._theirs) if self._theirs else self._rules.expr
 
     @property
-    def var(self) -> str:
+    def var(self) -> str | tuple[str, ...]:
         return self._rules.declaration.var
 
     @property
@@ -256,7 +260,15 @@ class Integrand:
         >>> x, a, b, c = sp.symbols("x a b c")
         >>> Integrand(sp.Piecewise((a, x < c), (b, True)), a=1.0, b=2.0, c=0.3).breakpoints
         (c,)
+
+        Breakpoints are points on a line: an Integrand in several variables has none to give.
+
+        >>> Integrand("Abs(x - y)", var=("x", "y")).breakpoints  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        symrules.errors.InputError: breakpoints are points of one variable; ...
         """
+        _one_variable(self)
         points = (*found_in(self._rules).points, *(p for _, p in found_in(self._rules).crossings))
         return tuple(p.xreplace(self._theirs) for p in points) if self._theirs else points
 
@@ -275,6 +287,7 @@ class Integrand:
         >>> f.breakpoints_in(1.0, 0.0)
         [0.6, 0.3]
         """
+        _one_variable(self)
         found = found_in(self._rules)
         if not (found.points or found.crossings or found.unsolved):
             return []  # the common case, a smooth integrand: nothing to evaluate
@@ -307,8 +320,27 @@ class Integrand:
         return f"Integrand({text}, var={self.var!r}{params}{chosen})"
 
     def _repr_latex_(self) -> str:
-        symbols = shown_symbols(self._rules.declaration, self._theirs)
-        return latex_table("f", symbols, self.expr, self.partials)
+        d = self._rules.declaration
+        symbols = shown_symbols(d, self._theirs)
+        return latex_table("f", symbols, self.expr, self.partials, len(d.variables))
+
+
+def _unpickled(expr: Any, var: Any, backend: str, params: dict[str, Any]) -> Integrand:
+    return Integrand(expr, var=var, backend=backend, **params)
+
+
+def _points(f: Integrand, x: Any) -> Any:
+    """``x`` checked: nodes of any shape, or for several variables points of shape (n, d)."""
+    d = f._rules.declaration
+    return as_points(x, d.variables) if d.several else as_nodes(x)
+
+
+def _one_variable(f: Integrand) -> None:
+    if f._rules.declaration.several:
+        raise InputError(
+            f"breakpoints are points of one variable; {f.expr} is in the variables "
+            f"{f.var}: split its domain yourself where its pieces meet"
+        )
 
 
 def _check_backend(backend: Any) -> None:
@@ -330,49 +362,15 @@ def _backend(backend: str | None, rules: GeneratedRules) -> str:
     return backend
 
 
-def numpy_args(values: Any) -> list[Any]:
-    """Parameter values as generated code receives them: Python scalars as ``np.float64``.
-
-    Generated code then follows numpy's semantics (``0.0**-0.5`` is ``inf`` with a warning,
-    not a ``ZeroDivisionError``; ``(-0.5)**0.5`` is ``nan``, not a complex number).
-    """
-    return [np.float64(v) if type(v) is float or type(v) is int else v for v in values]
-
-
-def as_nodes(x: Any) -> Any:
-    """The nodes as a float array (or a traced one); anything else is refused by name.
-
-    Examples
-    --------
-    >>> as_nodes([0, 1])
-    array([0., 1.])
-    >>> as_nodes("x")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    symrules.errors.InputError: an Integrand is called on real numbers (an array of nodes), ...
-    """
-    if type(x) is np.ndarray and x.dtype.kind == "f":
-        return x
-    if getattr(type(x), "_symrules_traced", False):
-        return x
-    try:
-        nodes = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"an Integrand is called on real numbers (an array of nodes), got "
-            f"{type(x).__name__} {repr(x)[:40]}"
-        ) from None
-    return nodes
-
-
 @register_rrule(Integrand)
 def integrand_rrule(f: Integrand, x: Any, *, needs: Needs) -> tuple[Any, Callable[[Any], tuple]]:
     """Reverse rule of an Integrand: the generated pullback, contracted over the nodes.
 
     ``pullback(y_bar)`` returns ``(Tangent(f, **param_bars), x_bar)``: one cotangent per
-    parameter (a number, or a vector for an array parameter), never one per node. ``x_bar`` is
-    not computed (:class:`~symrules.SkippedTangent`) when ``needs`` does not ask for it, as
-    for a quadrature's nodes.
+    parameter (a number, or a vector for an array parameter), never one per node; ``x_bar``
+    has the shape of ``x`` (``(n, d)`` in several variables: column ``k`` is ``y_bar *
+    df/dvar[k]``). ``x_bar`` is not computed (:class:`~symrules.SkippedTangent`) when
+    ``needs`` does not ask for it, as for a quadrature's nodes.
 
     Examples
     --------
@@ -384,7 +382,7 @@ def integrand_rrule(f: Integrand, x: Any, *, needs: Needs) -> tuple[Any, Callabl
     >>> float(f_bar.a), x_bar.tolist()
     (5.0, [6.0, 12.0])
     """
-    x = as_nodes(x)
+    x = _points(f, x)
     y, pullback = f._rules.rrule(x, *numpy_args(f._params.values()))
     need_x_bar = needs[1]
     names = f._rules.declaration.names
@@ -402,7 +400,8 @@ def integrand_frule(dots: tuple[Any, Any], f: Integrand, x: Any) -> tuple[Any, A
     """Forward rule of an Integrand: the generated pushforward.
 
     ``dots = (f_dot, x_dot)`` with ``f_dot`` a ``Tangent(f, ...)`` (missing fields are zero)
-    or ``ZeroTangent()``.
+    or ``ZeroTangent()``; in several variables ``x_dot`` has the shape ``(n, d)`` of ``x`` and
+    contributes ``sum_k df/dvar[k] * x_dot[:, k]``.
 
     Examples
     --------
@@ -417,4 +416,4 @@ def integrand_frule(dots: tuple[Any, Any], f: Integrand, x: Any) -> tuple[Any, A
     param_dots = [given.get(name) for name in f._rules.declaration.names]
     param_dots = [None if d is None or is_zero(d) else d for d in param_dots]
     x_dot = None if is_zero(x_dot) else x_dot
-    return f._rules.frule(as_nodes(x), *numpy_args(f._params.values()), x_dot, *param_dots)
+    return f._rules.frule(_points(f, x), *numpy_args(f._params.values()), x_dot, *param_dots)

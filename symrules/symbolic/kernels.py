@@ -12,17 +12,18 @@ How it works
 The nodes are summed in blocks of :data:`BLOCK`: within a block plainly, over views of the
 arrays, with reassociation allowed so that LLVM vectorizes the loop; the block sums are added
 into the totals with Neumaier's compensated summation in a helper compiled without fast-math
-(its instructions keep their strict order where it is inlined), so the sum of a million
-terms agrees with numpy's pairwise sum to about ``1e-15`` relative. ``x_bar`` is not the
-kernel's business: a quadrature's nodes are constants, and where it is wanted the numpy rules
-compute it. The printer is the numpy one but for a step (``Heaviside``, from the derivative of
-``Max`` or ``Min``): numba has no ``np.heaviside``, so the kernel carries its own; a
-``Piecewise`` prints as conditional expressions; and the special functions numba can call
-(:data:`KERNEL_CALLS`: ``math.erf``, ``math.gamma``...) print as those calls. An expression
-with any other special function, or whose partial in a parameter needs one (the partial of
-``gamma(a*x)`` in ``a`` holds ``digamma``), gets no kernel: :func:`kernel_refusal` names the
-function, and the Integrand runs on the numpy backend. Kernels divide as numpy does
-(``error_model="numpy"``: ``1/0`` is ``inf``, not an exception).
+(its instructions keep their strict order where it is inlined), so the sum of a million terms
+agrees with numpy's pairwise sum to about ``1e-15`` relative. ``x_bar`` is not the kernel's
+business: a quadrature's nodes are constants, and where it is wanted the numpy rules compute
+it. In several variables the points are an ``(n, d)`` array whose row ``i`` the loop reads
+variable by variable (``x_ = block_x[i, 0]``). The printer is the numpy one but for a step
+(``Heaviside``, from the derivative of ``Max`` or ``Min``): numba has no ``np.heaviside``, so
+the kernel carries its own; a ``Piecewise`` prints as conditional expressions; and the special
+functions numba can call (:data:`KERNEL_CALLS`: ``math.erf``, ``math.gamma``...) print as
+those calls. An expression with any other special function, or whose partial in a parameter
+needs one (the partial of ``gamma(a*x)`` in ``a`` holds ``digamma``), gets no kernel:
+:func:`kernel_refusal` names the function, and the Integrand runs on the numpy backend.
+Kernels divide as numpy does (``error_model="numpy"``: ``1/0`` is ``inf``, not an exception).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def kernel_refusal(declaration: Declaration, expr: sp.Expr, numba: bool) -> str 
         return f"its {entries} parameter entries exceed the {MAX_ENTRIES} a kernel accumulates"
     printer = _ScalarPrinter(declaration)
     for fn in sorted(expr.atoms(sp.Function), key=sp.default_sort_key):
-        params = sorted(fn.free_symbols - {declaration.x}, key=sp.default_sort_key)
+        params = sorted(fn.free_symbols - set(declaration.xs), key=sp.default_sort_key)
         checks = [(fn, "")] + [(partial(fn, p), f"the partial in {p} of ") for p in params]
         for part, what in checks:
             try:
@@ -140,7 +141,7 @@ def _accumulators(derivation: Derivation) -> list[str]:
     d = derivation.declaration
     names = ["value"]
     for name, k, _ in derivation.flat():
-        if name == d.var:
+        if name in d.variables:
             continue
         names.append(f"{d.identifier(name)}bar" + ("" if k is None else f"_{k}"))
     return names
@@ -149,7 +150,8 @@ def _accumulators(derivation: Derivation) -> list[str]:
 def generate_kernel(derivation: Derivation, cache: bool) -> str:
     """The module text of ``fused(w, xs, *params) -> (sum w f, *param_bars)``, for numba.
 
-    ``cache`` is numba's on-disk cache (a module loaded from a file can use it).
+    ``xs`` holds the nodes, or for several variables the ``(n, d)`` array of points; ``cache``
+    is numba's on-disk cache (a module loaded from a file can use it).
 
     Examples
     --------
@@ -159,11 +161,14 @@ def generate_kernel(derivation: Derivation, cache: bool) -> str:
     ['s_value', 's_a_bar', 's_b_bar']
     >>> print(src.splitlines()[-1])
         return value + value_c, a_bar + a_bar_c, b_bar + b_bar_c
+    >>> src = generate_kernel(derive("a*x*y", ("x", "y"), {"a": None}), cache=False)
+    >>> [line.strip() for line in src.splitlines() if "block_x[i" in line]
+    ['x_ = block_x[i, 0]', 'y_ = block_x[i, 1]']
     """
     d = derivation.declaration
     printer = _ScalarPrinter(d)
     w_i = sp.Symbol("w_i", real=True)
-    parts = [derivation.expr] + [p for name, _, p in derivation.flat() if name != d.var]
+    parts = [derivation.expr] + [p for name, _, p in derivation.flat() if name not in d.variables]
     try:  # t0, t1, ... never clash with a declared name: those print mangled
         replacements, reduced = sp.cse(
             [w_i * p for p in parts], symbols=sp.numbered_symbols("t", real=True), order="none"
@@ -220,11 +225,13 @@ def generate_kernel(derivation: Derivation, cache: bool) -> str:
     ]
     for acc in accumulators:
         lines.append(f"        s_{acc} = 0.0")
-    lines += [
-        "        for i in range(block_x.shape[0]):",
-        f"            {d.identifier(d.var)} = block_x[i]",
-        "            w_i = block_w[i]",
-    ]
+    lines.append("        for i in range(block_x.shape[0]):")
+    if d.several:
+        lines += [f"            {d.identifier(v)} = block_x[i, {k}]"
+                  for k, v in enumerate(d.variables)]  # fmt: skip
+    else:
+        lines.append(f"            {d.identifier(d.variables[0])} = block_x[i]")
+    lines.append("            w_i = block_w[i]")
     for sym, expr in replacements:
         lines.append(f"            {sym.name} = {printer.doprint(expr)}")
     for acc, expr in zip(accumulators, reduced, strict=True):

@@ -225,7 +225,7 @@ class _Builder:
 
     def name(self, node: ast.Name) -> Any:
         d = self.declaration
-        if node.id == d.var or (node.id in d.names and not isinstance(d.symbols(node.id), tuple)):
+        if node.id in (*d.variables, *d.names) and not isinstance(d.symbols(node.id), tuple):
             return d.symbols(node.id)
         if node.id in d.names:
             raise self.fail(node, f"array parameter {node.id!r} must be indexed, {node.id}[k]")
@@ -397,13 +397,13 @@ def refuse_non_expression(expr: Any) -> None:
         )
 
 
-def free_names(expr: Any, var: str) -> list[str]:
-    """The names an expression uses other than ``var``, sorted: its parameters by default.
+def free_names(expr: Any, var: str | tuple[str, ...]) -> list[str]:
+    """The names an expression uses other than the variable(s) ``var``, sorted: its parameters.
 
     Examples
     --------
-    >>> free_names("a*exp(-b*x) + pi", "x")
-    ['a', 'b']
+    >>> free_names("a*exp(-b*x) + pi", "x"), free_names("a*x*y", ("x", "y"))
+    (['a', 'b'], ['a'])
     """
     refuse_non_expression(expr)
     if isinstance(expr, str):
@@ -417,4 +417,4 @@ def free_names(expr: Any, var: str) -> list[str]:
         names -= called | set(CONSTANTS)
     else:
         names = {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
-    return sorted(names - {var})
+    return sorted(names - ({var} if isinstance(var, str) else set(var)))

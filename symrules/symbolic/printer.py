@@ -55,7 +55,10 @@ class NumpySourcePrinter(SciPyPrinter):
 
     def __init__(self, declaration: Declaration) -> None:
         super().__init__({"strict": True, "fully_qualified_modules": True})
-        self._names: dict[sp.Symbol, str] = {declaration.x: declaration.identifier(declaration.var)}
+        self._names: dict[sp.Symbol, str] = {
+            sym: declaration.identifier(name)
+            for name, sym in zip(declaration.variables, declaration.xs, strict=True)
+        }
         for name in declaration.names:
             symbols = declaration.symbols(name)
             if isinstance(symbols, tuple):

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ParameterNameError, SymbolicError
+from .arguments import as_nodes, numpy_args, parameter_value
 from .declaration import Declaration
-from .integrand import as_nodes, numpy_args, parameter_value
 from .loader import generated_rules
 from .parse import free_names
 
@@ -62,7 +62,7 @@ def symbolic_rule(expr: Any, /, wrt: str | tuple[str, ...], var: str = "x",
         params = {name: 0.0 for name in free_names(expr, var)}
     sizes = {name: parameter_value(name, value)[0] for name, value in params.items()}
     rules = generated_rules(expr, Declaration(var, tuple(sizes.items())))
-    var = rules.declaration.var
+    var = rules.declaration.variables[0]
     order = [*rules.declaration.names, var]
     names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
     bad = [n for n in names if n not in order]
