@@ -75,13 +75,17 @@ from .errors import (
 from .explore.compare import compare
 from .explore.comparison import Comparison
 from .quadrature import (
+    QMC,
     ClenshawCurtis,
     Composite,
     GaussKronrod,
     GaussLegendre,
+    MonteCarlo,
+    Product,
     Simpson,
     TanhSinh,
     Trapezoid,
+    estimate,
     integrate,
 )
 
@@ -104,6 +108,7 @@ __all__ = [
     "KernelError",
     "MethodError",
     "MissingCotangentError",
+    "MonteCarlo",
     "MovingDiscontinuityError",
     "Needs",
     "NoNumpyPrinterError",
@@ -111,6 +116,8 @@ __all__ = [
     "NonFiniteValueError",
     "ParameterNameError",
     "ParameterValueError",
+    "Product",
+    "QMC",
     "QuadratureError",
     "QuadratureInputError",
     "RuleCheckError",
@@ -128,6 +135,7 @@ __all__ = [
     "UnsupportedFunctionError",
     "ZeroTangent",
     "compare",
+    "estimate",
     "fields",
     "finite_differences",
     "frule",

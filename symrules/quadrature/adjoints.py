@@ -15,79 +15,43 @@ integrates the derivative adaptively on its own (``adjoint="continuous"``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
-from ..checking import finite_differences as fd
-from ..engine.fields import Path, get_path, leaves, path_name, replace_leaves
-from ..engine.forward import jvp
+from ..engine.fields import Path, get_path, leaves
 from ..engine.needs import Needs
-from ..engine.registry import frule, has_frule, register_frule, register_rrule, rrule
+from ..engine.registry import register_frule, register_rrule
 from ..engine.reverse import rrule_via_ad
 from ..engine.tangents import (
     NoTangent,
     SkippedTangent,
-    ZeroTangent,
     cotangent_at,
     is_zero,
     tangent_from_leaves,
 )
-from ..engine.tracing import Box, is_traced, strip
-from ..errors import MethodError, MovingDiscontinuityError, QuadratureInputError, RuleError
+from ..engine.tracing import Box, strip
+from ..errors import MovingDiscontinuityError
 from .adaptive import GaussKronrod
-from .discontinuities import moving_discontinuity, watched_nodes
-from .integration import (
-    check_values,
-    contract,
-    integral,
-    node_writes_refused,
-    non_finite,
-    quadrature_nodes,
+from .cotangents import (
+    check_finite_f_bar,
+    fd_f_bar,
+    first_order_only,
+    fused_value_and_bar,
+    push,
+    symbolic_pullback,
+    wanted_paths,
 )
+from .discontinuities import moving_discontinuity, watched_nodes
+from .integration import integral, quadrature_nodes
 from .rules import QuadratureRule
+from .sums import check_values, contract, node_writes_refused, non_finite
 
 __all__: list[str] = []
 # ---------------------------------------------------------------------------------------
 # derivatives of the integrand
-
-
-def _first_order(f: Any, points: tuple[Any, ...], why: str) -> None:
-    if is_traced(f) or is_traced(points):
-        raise MethodError(
-            f"{why} gives first derivatives only, and an outer differentiation traces this "
-            "integral: use method='ad' or 'symbolic' with adjoint='discrete'"
-        )
-
-
-def _wanted(needs: Needs, pos: int, obj: Any) -> list[Path]:
-    """The float leaves of ``obj`` whose cotangents ``needs`` asks for at ``pos``."""
-    if not needs[pos]:
-        return []
-    paths = needs.paths(pos)
-    if paths is not None:  # the engine names exactly the traced leaves
-        return sorted(paths, key=repr)
-    return [path for path, _ in leaves(obj)]
-
-
-def _symbolic_rrule(f: Any, x: Any, paths: list[Path]) -> tuple[Any, Callable[[Any], tuple]]:
-    """The integrand's own rule over all nodes, asked for ``f_bar`` only (never ``x_bar``)."""
-    out = rrule(f, x, needs=Needs.of_paths([paths, False]))
-    if out is None:  # method "symbolic" is only chosen for an f with a registered rule
-        raise RuleError(f"the reverse rule of {type(f).__name__} returned None, not (y, pullback)")
-    return out
-
-
-def _fused(f: Any, x: Any, w: Any) -> tuple[Any, Any] | None:
-    """``(value, f_bar at y_bar = 1)`` from ``f``'s compiled kernel, in one pass over the
-    nodes, or ``None`` if it has none (only an Integrand on the numba backend has one), if
-    anything is traced by an outer differentiation, or if a sum is not finite (the numpy
-    rules' checks then name the node)."""
-    fused = getattr(type(f), "__symrules_fused__", None)
-    return None if fused is None else fused(f, x, w)
 
 
 def _ad_rrule(
@@ -109,34 +73,6 @@ def _ad_rrule(
     return fx, at_nodes_pullback
 
 
-def _fd_f_bar(f: Any, x: Any, w: Any, paths: list[Path]) -> dict[Path, Any]:
-    """``d/dp sum_i w_i f(x_i)`` for each traced leaf ``p`` of ``f``, by finite differences."""
-
-    def quadrature_sum(values: list[Any]) -> float:
-        g = replace_leaves(f, dict(zip(paths, values, strict=True)))
-        return float(np.dot(w, g(x)))
-
-    grads = fd.gradient(quadrature_sum, [get_path(f, p) for p in paths])
-    return dict(zip(paths, grads, strict=True))
-
-
-def _push(f: Any, method: str, x: Any, dots: dict[Path, Any]) -> Any:
-    """``sum_p df(x)/dp * p_dot`` at every node: the pushforward of ``f``'s fields."""
-    if method == "fd":
-        return fd.jvp(lambda g: g(x), f, tangent_from_leaves(f, dots))
-    if method == "symbolic" and has_frule(f):
-        out = frule((tangent_from_leaves(f, dots), ZeroTangent()), f, x)
-        if out is None:  # has_frule(f): only a rule that returns None gets here
-            raise RuleError(f"the forward rule of {type(f).__name__} returned None, not (y, y_dot)")
-        return out[1]
-    paths = list(dots)
-
-    def at_fields(*values: Any) -> Any:
-        return replace_leaves(f, dict(zip(paths, values, strict=True)))(x)
-
-    return jvp(at_fields, [get_path(f, p) for p in paths], list(dots.values()))[1]
-
-
 def _columns(f: Any, method: str, paths: list[Path]) -> tuple[Callable[[Any], Any], list]:
     """``x -> df(x)/dp_j`` for every scalar entry ``p_j`` of the traced leaves, stacked."""
     entries = [(p, idx) for p in paths for idx in np.ndindex(np.shape(get_path(f, p)))]
@@ -148,7 +84,7 @@ def _columns(f: Any, method: str, paths: list[Path]) -> tuple[Callable[[Any], An
             one_hot = np.zeros(np.shape(leaf))
             one_hot[idx] = 1.0
             dot = one_hot if isinstance(leaf, np.ndarray) else float(one_hot)
-            rows.append(np.broadcast_to(_push(f, method, x, {path: dot}), np.shape(x)))
+            rows.append(np.broadcast_to(push(f, method, x, {path: dot}), np.shape(x)))
         return np.stack(rows)
 
     return columns, entries
@@ -164,52 +100,6 @@ def _continuous(
     for (path, idx), value in zip(entries, np.atleast_1d(total), strict=True):
         out[path][idx] = value
     return {p: v if isinstance(get_path(f, p), np.ndarray) else float(v) for p, v in out.items()}
-
-
-def _all_finite(value: Any) -> bool:
-    value = strip(value)
-    if type(value) is float or type(value) is np.float64:  # the common case, spelled out
-        return math.isfinite(value)
-    return bool(np.isfinite(value).all())
-
-
-def _finite_f_bar(f: Any, f_bar: Any, paths: list[Path], method: str, x: Any) -> None:
-    """Refuse a non-finite ``f_bar``, naming the field: a NaN or infinite field value, or the
-    node where ``df/dp`` is not finite.
-
-    The value of the integral can be finite while a partial is not (``x**a * log(x)`` at
-    ``x = 0``): the quadrature's derivative is then meaningless, not a number to return.
-    """
-    for path in paths:
-        value = cotangent_at(f_bar, path)
-        if value is None or is_zero(value) or _all_finite(value):
-            continue
-        entry = np.asarray(strip(value), dtype=float)
-        leaf = np.asarray(strip(get_path(f, path)))
-        if not _all_finite(leaf):
-            raise QuadratureInputError(
-                f"the field {path_name(path, 'f')} is {leaf.tolist()}: the integral has no "
-                "derivative with respect to a NaN or infinite parameter"
-            )
-        idx = np.unravel_index(int(np.flatnonzero(~np.isfinite(entry))[0]), entry.shape)
-        entry_name = str(list(idx)) if leaf.ndim else ""
-        name = path_name(path, "").lstrip(".") + entry_name
-        one_hot = np.zeros(leaf.shape)
-        one_hot[idx] = 1.0
-        with np.errstate(all="ignore"):
-            partial = np.asarray(strip(_push(f, method, x, {path: one_hot if leaf.ndim else 1.0})))
-        nodes = np.broadcast_to(np.asarray(strip(x)), partial.shape)
-        bad = np.flatnonzero(~np.isfinite(partial))
-        where = (
-            f"df/d{name} is {partial.flat[bad[0]]} at the node x={float(nodes.flat[bad[0]])!r}"
-            if len(bad) else "the weighted sum of df/d" + name + " overflows"
-        )  # fmt: skip
-        raise QuadratureInputError(
-            f"the derivative of the integral with respect to the field "
-            f"{path_name(path, 'f')}{entry_name} is {entry.flat[0]}: "
-            f"{where}. A rule that does not evaluate f at the ends of the domain "
-            "(GaussLegendre, TanhSinh, GaussKronrod) avoids an end where a partial is singular"
-        )
 
 
 def _inside(p: Any, toward: Any) -> Any:
@@ -267,24 +157,24 @@ def integral_rrule(
     Only the cotangents ``needs`` asks for are computed: the fields of ``f`` (position 1) and
     the domain points (position 4); the others come back as :class:`SkippedTangent`.
     """
-    f_paths = _wanted(needs, 1, f)
-    which = [k for (k,) in _wanted(needs, 4, points) if np.isfinite(strip(points[k]))]
+    f_paths = wanted_paths(needs, 1, f)
+    which = [k for (k,) in wanted_paths(needs, 4, points) if np.isfinite(strip(points[k]))]
     adaptive = _continuous_rule(rule) if f_paths else None
     continuous = adaptive is not None
     if continuous:
-        _first_order(f, points, "the continuous adjoint")
+        first_order_only(f, points, "the continuous adjoint")
     if f_paths and method == "fd":
-        _first_order(f, points, "method='fd'")
+        first_order_only(f, points, "method='fd'")
     x, w = quadrature_nodes(f, rule, points)
     f_pullback = None
     fused = None
     if f_paths and not continuous and method == "symbolic":
-        fused = _fused(f, x, w)
+        fused = fused_value_and_bar(f, x, w)
     with node_writes_refused():
         if fused is not None:
             y, fused_bar = fused
         elif f_paths and not continuous and method == "symbolic":
-            fx, f_pullback = _symbolic_rrule(f, x, f_paths)
+            fx, f_pullback = symbolic_pullback(f, x, f_paths)
         elif f_paths and not continuous and method == "ad":
             fx, f_pullback = _ad_rrule(f, x, f_paths, points)
         else:
@@ -298,17 +188,17 @@ def integral_rrule(
         elif fused is not None and type(y_bar) is not Box:
             f_bar = y_bar * fused_bar
         elif fused is not None:  # a traced y_bar: the numpy rules, which trace through
-            f_bar = _symbolic_rrule(f, x, f_paths)[1](w * y_bar)[0]
+            f_bar = symbolic_pullback(f, x, f_paths)[1](w * y_bar)[0]
         elif f_pullback is not None and type(y_bar) is Box:
             f_bar = f_pullback(w * y_bar)[0]
         elif f_pullback is not None:  # a plain y_bar scales the few field cotangents instead
             f_bar = y_bar * f_pullback(w)[0]
         else:
             per_leaf = _continuous(f, adaptive, method, points, f_paths) \
-                if adaptive is not None else _fd_f_bar(f, x, w, f_paths)  # fmt: skip
+                if adaptive is not None else fd_f_bar(f, x, w, f_paths)  # fmt: skip
             f_bar = tangent_from_leaves(f, {p: y_bar * v for p, v in per_leaf.items()})
         if f_paths:
-            _finite_f_bar(f, f_bar, f_paths, method, x)
+            check_finite_f_bar(f, f_bar, f_paths, method, x)
         points_bar: Any = SkippedTangent()
         if which:
             jumps = _jumps(f, points, which)
@@ -336,15 +226,15 @@ def integral_frule(
     y_dot: Any = 0.0 * y
     adaptive = _continuous_rule(rule) if field_dots else None
     if adaptive is not None:
-        _first_order(f, points, "the continuous adjoint")
+        first_order_only(f, points, "the continuous adjoint")
         y_dot = y_dot + sum(
-            adaptive.integrate_adaptive(lambda t: _push(f, method, t, field_dots), a, b).value
+            adaptive.integrate_adaptive(lambda t: push(f, method, t, field_dots), a, b).value
             for a, b in pairwise(points)
         )
     elif field_dots:
         if method == "fd":
-            _first_order(f, points, "method='fd'")
-        y_dot = y_dot + np.dot(w, _push(f, method, x, field_dots))
+            first_order_only(f, points, "method='fd'")
+        y_dot = y_dot + np.dot(w, push(f, method, x, field_dots))
     moving = {}
     if not is_zero(points_dot):
         for k in range(len(points)):

@@ -15,46 +15,44 @@ finite. An adaptive rule adapts each panel on plain values first.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import Executor
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
 
-from ..engine.fields import leaves, path_name
 from ..engine.primitives import non_differentiable, primitive
-from ..engine.registry import has_rrule
 from ..engine.tracing import Box, strip
-from ..errors import MethodError, NonFiniteValueError, QuadratureInputError
+from ..errors import QuadratureInputError
 from .adaptive import AdaptiveResult, GaussKronrod
+from .boxes import integrate_box, is_box
+from .cotangents import METHODS, Method, resolve_method
+from .cubature import CubatureRule
 from .rules import QuadratureRule
+from .sums import contract, node_writes_refused
 
 __all__ = [
     "DEFAULT_RULE",
     "METHODS",
-    "check_values",
-    "contract",
     "integral",
     "integrate",
-    "node_writes_refused",
-    "non_finite",
     "quadrature_nodes",
 ]
 
-METHODS = ("auto", "symbolic", "ad", "fd")
 DEFAULT_RULE = GaussKronrod()
-Method = Literal["auto", "symbolic", "ad", "fd"]
 
 
 def integrate(
     f: Callable[[Any], Any],
-    domain: tuple[Any, ...],
-    rule: QuadratureRule | None = None,
+    domain: Any,
+    rule: QuadratureRule | CubatureRule | None = None,
     method: Method = "auto",
     breakpoints: Literal["found", "declared"] = "found",
+    chunk_size: int | None = None,
+    executor: Executor | None = None,
 ) -> Any:
     """The integral of ``f`` over ``domain``, differentiable in ``f``'s fields and the bounds.
 
@@ -69,9 +67,18 @@ def integrate(
         consecutive points and the results added, so ``a > b`` gives ``-integrate(f, (b, a))``.
         ``a`` and ``b`` may be infinite (the rule's variable transform), interior points must
         be finite. Any finite point may be traced.
-    rule : QuadratureRule, optional
+        Or a box in d dimensions, ``((a0, b0), (a1, b1), ...)`` (or an array of shape
+        ``(d, 2)``): then ``f(x)`` gets ``x`` of shape ``(n_points, d)`` and returns one value
+        per point, as for ``scipy.integrate.cubature``; any bound may be infinite (each axis is
+        transformed) and any finite bound traced (its derivative is the integral over the
+        moving face, by Leibniz' rule).
+    rule : QuadratureRule or CubatureRule, optional
         A fixed rule (``GaussLegendre(n)``, ``Composite(...)``, ...) or the adaptive
         ``GaussKronrod(..., adjoint=...)``; default :data:`DEFAULT_RULE`, ``GaussKronrod()``.
+        Over a box: ``Product(...)`` of fixed 1-D rules (a 1-D rule alone is used on every
+        axis), ``QMC(n, ...)`` or ``MonteCarlo(n)``; default ``Product()`` (20 Gauss-Legendre
+        points per axis) up to 3 dimensions, ``QMC(2**14, seed=0)`` beyond. Their error
+        estimates come from :func:`~symrules.quadrature.boxes.estimate`.
     method : {"auto", "symbolic", "ad", "fd"}
         How ``f_bar`` is computed. "symbolic": the integrand's generated rule, contracted with
         the weights (an Integrand, or any callable with a registered reverse rule); "ad": one
@@ -82,6 +89,17 @@ def integrate(
         "found": each panel is also split where ``f``'s pieces meet, at the points its method
         ``breakpoints_in(a, b)`` returns (an :class:`~symrules.symbolic.integrand.Integrand`
         finds them with SymPy: ``f.breakpoints``); "declared": only at the domain's points.
+        A box is not split.
+    chunk_size : int, optional
+        Over a box: the points are made and consumed this many at a time (default
+        :data:`~symrules.quadrature.boxes.DEFAULT_CHUNK_SIZE`), and the value and every
+        cotangent reduced chunk by chunk, so memory does not grow with the number of points.
+    executor : concurrent.futures.Executor, optional
+        Over a box: the chunks are mapped to it -- a thread or process pool, or a Dask
+        client's ``client.get_executor()`` for a cluster -- and the partial results added in
+        a fixed order: the same bits whatever the executor and however many workers. ``f``
+        travels to the workers by pickling (an Integrand is re-created from its expression).
+        Under an outer differentiation of second order the chunks run here.
 
     Returns
     -------
@@ -137,17 +155,35 @@ def integrate(
     >>> step = sr.Integrand("Max(0, x - s)**2", s=0.4)  # a kink at s, found: no declaration
     >>> bool(np.isclose(integrate(step, (0.0, 1.0), GaussLegendre(2)), 0.6**3 / 3))
     True
+    >>> def box(a, b):  # exp(-a (x^2 + y^2)) over [0, b] x [0, 1]
+    ...     return integrate(lambda x: np.exp(-a * (x**2).sum(axis=1)), ((0, b), (0, 1)))
+    >>> value, (da, db) = sr.value_and_grad(box, argnums=(0, 1))(1.0, 1.0)
+    >>> erf_1 = 0.746824132812427  # the integral of exp(-x^2) over [0, 1]
+    >>> bool(np.isclose(value, erf_1**2)), bool(np.isclose(db, np.exp(-1) * erf_1))
+    (True, True)
 
     See Also
     --------
     symrules.quadrature.rules, symrules.quadrature.adaptive.GaussKronrod
     """
+    if is_box(domain):
+        return integrate_box(f, domain, rule, method, chunk_size, executor)
     points = _domain(domain)
     rule = DEFAULT_RULE if rule is None else rule
+    if isinstance(rule, CubatureRule) or chunk_size is not None or executor is not None:
+        what = f"rule {rule!r}" if isinstance(rule, CubatureRule) else "chunk_size and executor"
+        raise QuadratureInputError(
+            f"{what}: for a box domain; integrate over ((a, b),), and f gets x of shape (n, 1)"
+        )
     if not isinstance(rule, QuadratureRule):
         raise QuadratureInputError(f"rule must be a QuadratureRule, got {rule!r}")
     if not callable(f):
         raise QuadratureInputError(f"f must be callable, got {type(f).__name__}")
+    if isinstance(var := getattr(f, "var", None), tuple):
+        raise QuadratureInputError(
+            f"f is an Integrand in the variables {var}: integrate it over a box, one (a, b) "
+            "pair per variable"
+        )
     if breakpoints not in ("found", "declared"):
         raise QuadratureInputError(
             f"breakpoints must be 'found' or 'declared', got {breakpoints!r}"
@@ -155,7 +191,7 @@ def integrate(
     found = getattr(type(f), "breakpoints_in", None) if breakpoints == "found" else None
     if found is not None:
         points = _split(points, lambda a, b: found(f, a, b))
-    return integral(f, rule, _resolve(f, method), points)
+    return integral(f, rule, resolve_method(f, method), points)
 
 
 def _split(points: tuple[Any, ...], found: Callable[[Any, Any], list[Any]]) -> tuple[Any, ...]:
@@ -225,22 +261,6 @@ def _checked_domain(domain: Any) -> tuple[Any, ...]:
 _plain_domain = lru_cache(maxsize=64)(_checked_domain)
 
 
-def _resolve(f: Any, method: str) -> str:
-    if method not in METHODS:
-        raise MethodError(f"method must be one of {METHODS}, got {method!r}")
-    generated = has_rrule(f)
-    if method == "auto":
-        return "symbolic" if generated else "ad"
-    if method == "symbolic" and not generated:
-        kind = "closure" if getattr(f, "__closure__", None) else type(f).__name__
-        raise MethodError(
-            "method='symbolic' needs an Integrand (or a callable with a registered reverse "
-            f"rule) whose partials are generated; f is a {kind} with no rule: use "
-            "method='ad' or 'fd', or write it as symrules.Integrand(expr, **params)"
-        )
-    return method
-
-
 # ---------------------------------------------------------------------------------------
 # nodes, weights and the quadrature sum
 
@@ -274,65 +294,6 @@ def quadrature_nodes(f: Any, rule: QuadratureRule, points: tuple[Any, ...]) -> t
     if all(isinstance(p, float) for p in points):
         return _cached_nodes(rule, points)
     return _panel_nodes([rule] * (len(points) - 1), points)
-
-
-def check_values(fx: Any, x: Any, what: str = "f") -> None:
-    """Refuse integrand values of the wrong shape or dtype, naming ``what`` returned them."""
-    shape, x_shape = np.shape(strip(fx)), np.shape(strip(x))
-    if shape != x_shape:
-        raise QuadratureInputError(
-            f"{what} returned values of shape {shape} for {x_shape[0]} nodes; a vectorized "
-            "integrand returns one value per node (e.g. p * np.ones_like(x) for a constant)"
-        )
-    values = np.asarray(strip(fx))
-    if values.dtype.kind not in "biuf":
-        raise QuadratureInputError(f"{what} returned {values.dtype} values; real values needed")
-
-
-def non_finite(fx: Any, x: Any, what: str, f: Any = None) -> None:
-    """Refuse a non-finite integrand value, naming the first node where ``what`` has one, and
-    a NaN or infinite field of ``f`` if that is the cause."""
-    values, nodes = np.asarray(strip(fx)), np.asarray(strip(x))
-    bad = np.flatnonzero(~np.isfinite(values))
-    if len(bad):
-        node = float(nodes[bad[0]])
-        at_end = node in (float(np.min(nodes)), float(np.max(nodes)))
-        fields = [(p, v) for p, v in leaves(f) if not np.all(np.isfinite(strip(v)))]
-        advice = (
-            f"its field {path_name(fields[0][0], 'f')} is "
-            f"{np.asarray(strip(fields[0][1])).tolist()}"
-            if fields
-            else "an integrable singularity at an end of the domain needs a rule that avoids the "
-            "end (GaussLegendre, TanhSinh or GaussKronrod)"
-            if at_end
-            else "f is not finite inside the domain: a pole, or a NaN or infinite parameter"
-        )
-        raise NonFiniteValueError(f"{what} returned {values[bad[0]]} at node x={node!r}; {advice}")
-
-
-def contract(w: Any, fx: Any, x: Any, f: Any = None) -> Any:
-    """``sum_i w_i f(x_i)``, checking the values; a non-finite sum names the bad node (and a
-    non-finite field of ``f``)."""
-    check_values(fx, x)
-    y = np.dot(w, fx)
-    if not np.isfinite(strip(y)):
-        non_finite(fx, x, "f", f)
-        raise QuadratureInputError(f"the quadrature sum overflowed to {strip(y)}")
-    return y
-
-
-@contextlib.contextmanager
-def node_writes_refused() -> Iterator[None]:
-    """Name numpy's error when ``f`` writes into the node array it was given (read-only)."""
-    try:
-        yield
-    except ValueError as err:
-        if "read-only" not in str(err):
-            raise
-        raise QuadratureInputError(
-            "f wrote into its array of nodes, which integrate shares between calls and keeps "
-            "read-only: compute into a new array (x = x.copy(), or np.where(...)) instead"
-        ) from None
 
 
 @primitive
