@@ -47,7 +47,7 @@ from .cotangents import (
 from .discontinuities import moving_discontinuity, watched_nodes
 from .integration import integral, quadrature_nodes
 from .rules import QuadratureRule
-from .sums import check_values, contract, node_writes_refused, non_finite
+from .sums import check_values, contract, node_writes_refused, non_finite, step_inside
 
 __all__: list[str] = []
 # ---------------------------------------------------------------------------------------
@@ -60,8 +60,10 @@ def _ad_rrule(
     """One tape of ``f`` over all nodes: ``f_bar`` over the fields wanted, nothing for ``x``.
 
     The nodes are watched: a jump that moves with a traced value inside a panel raises
-    (:mod:`~symrules.quadrature.discontinuities`)."""
-    nodes = watched_nodes(x, points)
+    (:mod:`~symrules.quadrature.discontinuities`). Nodes that an outer differentiation moves
+    (traced domain points) are passed as they are: watching strips them, and the outer tape
+    needs them."""
+    nodes = watched_nodes(x, points) if type(x) is np.ndarray else x
     try:
         fx, pullback = rrule_via_ad(f, nodes, needs=Needs.of_paths([paths, False]))
     except MovingDiscontinuityError as err:
@@ -102,12 +104,6 @@ def _continuous(
     return {p: v if isinstance(get_path(f, p), np.ndarray) else float(v) for p, v in out.items()}
 
 
-def _inside(p: Any, toward: Any) -> Any:
-    """``p`` moved one floating-point step toward ``toward``: a point inside that panel."""
-    value = float(strip(p))
-    return p + (np.nextafter(value, float(strip(toward))) - value)
-
-
 def _jumps(f: Any, points: tuple[Any, ...], which: list[int]) -> dict[int, Any]:
     """``f(c_k^-) - f(c_k^+)`` for each point ``k`` in ``which``: the one-sided limits of ``f``.
 
@@ -119,9 +115,9 @@ def _jumps(f: Any, points: tuple[Any, ...], which: list[int]) -> dict[int, Any]:
     where = []
     for k in which:
         if k > 0:
-            where.append((k, 1.0, _inside(points[k], points[k - 1])))
+            where.append((k, 1.0, step_inside(points[k], points[k - 1])))
         if k < len(points) - 1:
-            where.append((k, -1.0, _inside(points[k], points[k + 1])))
+            where.append((k, -1.0, step_inside(points[k], points[k + 1])))
     x = np.stack([p for _, _, p in where])
     fx = f(x)
     check_values(fx, x, "f at the domain points")

@@ -6,8 +6,10 @@ over the chunks with the value, by ``method`` (the integrand's generated rule, o
 engine per chunk, or finite differences), then scaled by ``y_bar`` -- it is linear in it.
 A traced bound moves a face of the box: ``d/db_k`` of the integral is the integral of ``f``
 over the face ``x_k = b_k`` (and ``-`` that over ``x_k = a_k`` for ``a_k``), computed with the
-rule's restriction to the other axes; in one dimension the face is a point and the term is
-``f(b)``. The face integrals are box integrals themselves, so they differentiate again.
+rule's restriction to the other axes, one floating-point step inside the box (a jump on the
+face gives its one-sided value, so splitting a box where a jump sits makes its term exact); in
+one dimension the face is a point and the term is ``f(b)``. The face integrals are box
+integrals themselves, so they differentiate again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.fields import leaves
+from ..engine.fields import leaves, path_name
 from ..engine.needs import Needs
 from ..engine.registry import register_frule, register_rrule
 from ..engine.tangents import (
@@ -28,9 +30,10 @@ from ..engine.tangents import (
     tangent_from_leaves,
 )
 from ..engine.tracing import strip
+from ..errors import MovingDiscontinuityError
 from .boxes import Face, Plan, box_integral
 from .cotangents import first_order_only, wanted_paths
-from .sums import contract
+from .sums import contract, step_inside
 
 __all__: list[str] = []
 
@@ -39,7 +42,8 @@ def _face_integral(f: Any, plan: Plan, bounds: tuple[Any, ...], k: int) -> Any:
     """The integral of ``f`` over the face of the box at its ``k``-th bound (``bounds[k]``):
     positive for an upper bound ``b``, negative for a lower bound ``a``."""
     axis, sign = k // 2, (1.0 if k % 2 else -1.0)
-    face = Face(f, axis, bounds[k])
+    # one floating-point step inside the box, so a jump on the face gives its inner value
+    face = Face(f, axis, step_inside(bounds[k], bounds[k - 1] if k % 2 else bounds[k + 1]))
     rest = bounds[: 2 * axis] + bounds[2 * axis + 2 :]
     if not rest:  # one dimension: the face is the point itself
         point = np.zeros((1, 0))
@@ -47,6 +51,24 @@ def _face_integral(f: Any, plan: Plan, bounds: tuple[Any, ...], k: int) -> Any:
     method = "ad" if plan.method == "symbolic" else plan.method  # a Face has no generated rule
     face_plan = Plan(plan.rule.face(axis), method, plan.chunk_size, plan.executor)
     return sign * box_integral(face, face_plan, rest)
+
+
+def _refuse_moving_jumps(f: Any, paths: list[Any]) -> None:
+    """Refuse to differentiate in a parameter that moves a jump of an Integrand (found by
+    SymPy, :meth:`~symrules.symbolic.integrand.Integrand.moving_jumps`): the surface term
+    is missing from every quadrature on fixed points."""
+    inner, prefix = (f.f, ("f",)) if isinstance(f, Face) else (f, ())
+    jumps = getattr(type(inner), "moving_jumps", None)
+    moving = [(name,) for name in jumps(inner)] if jumps is not None else []
+    named = [p for p in paths if p[: len(prefix)] == prefix and p[len(prefix) :][:1] in moving]
+    if named:
+        fields = ", ".join(path_name(p, "f") for p in named)
+        raise MovingDiscontinuityError(
+            f"{inner.expr} has a jump across the box that moves with {fields}: its surface term "
+            "is missing from every quadrature on fixed points, so the gradient would be wrong "
+            "silently. Split the box where the jump sits so that it lies on a face whose bound "
+            "is traced (Leibniz' rule then gives the term exactly)"
+        )
 
 
 @register_rrule(box_integral)
@@ -62,6 +84,7 @@ def box_integral_rrule(
     which = [k for (k,) in wanted_paths(needs, 3, bounds)]
     if f_paths and plan.method == "fd":
         first_order_only(f, bounds, "method='fd'")
+    _refuse_moving_jumps(f, f_paths)
     reduced = plan.reduce(f, bounds, paths=tuple(f_paths))
 
     def box_pullback(y_bar: Any) -> tuple:
@@ -93,6 +116,7 @@ def box_integral_frule(dots: tuple, f: Any, plan: Plan, bounds: tuple[Any, ...])
                 field_dots[path] = d
     if field_dots and plan.method == "fd":
         first_order_only(f, bounds, "method='fd'")
+    _refuse_moving_jumps(f, list(field_dots))
     reduced = plan.reduce(f, bounds, dots=field_dots or None)
     y_dot: Any = 0.0 * reduced.value + reduced.pushed
     if not is_zero(bounds_dot):

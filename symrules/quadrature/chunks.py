@@ -29,7 +29,7 @@ from ..engine.needs import Needs
 from ..engine.reverse import rrule_via_ad
 from ..engine.tangents import cotangent_at, is_zero, tangent_from_leaves
 from ..engine.tracing import is_traced, strip
-from ..errors import QuadratureInputError
+from ..errors import MovingDiscontinuityError, QuadratureInputError
 from .cotangents import (
     check_finite_f_bar,
     fd_f_bar,
@@ -38,6 +38,7 @@ from .cotangents import (
     symbolic_pullback,
 )
 from .cubature import Chunk, CubatureRule
+from .discontinuities import check_chunk_steps, moving_surface, steps_seen, watched_points
 from .sums import contract, node_writes_refused
 
 __all__ = ["Partial", "Reduced", "Task", "evaluate", "reduce_chunks"]
@@ -61,13 +62,15 @@ class Task:
 
 
 class Partial(NamedTuple):
-    """A chunk's sums: value, squares (of ``w f``), points, field cotangents, pushforward."""
+    """A chunk's sums: value, squares (of ``w f``), points, field cotangents, pushforward,
+    and the steps the integrand took on traced values (method "ad")."""
 
     value: Any
     squares: float
     points: int
     bars: dict[Path, Any]
     pushed: Any
+    steps: tuple
 
 
 class Reduced(NamedTuple):
@@ -110,16 +113,24 @@ def evaluate(task: Task) -> Partial:
     if paths and method == "symbolic" and not task.rule.needs_squares:
         fused = fused_value_and_bar(f, x, w)
     bars: dict[Path, Any] = {}
+    steps: tuple = ()
     with node_writes_refused():
         if fused is not None:
             value, f_bar = fused
             bars = _bars(f_bar, paths, f)
             fx = None
-        elif paths and method in ("symbolic", "ad"):
-            needs = Needs.of_paths([list(paths), False])
-            fx, pullback = symbolic_pullback(f, x, list(paths)) if method == "symbolic" \
-                else rrule_via_ad(f, x, needs=needs)  # fmt: skip
+        elif paths and method == "symbolic":
+            fx, pullback = symbolic_pullback(f, x, list(paths))
             bars = _bars(pullback(w)[0], paths, f)
+        elif paths and method == "ad":
+            # traced points (an outer differentiation moves the box) are not watched: the
+            # outer tape needs them as they are
+            nodes = watched_points(x, task.bounds) if type(x) is np.ndarray else x
+            try:
+                fx, pullback = rrule_via_ad(f, nodes, needs=Needs.of_paths([list(paths), False]))
+            except MovingDiscontinuityError as err:
+                raise moving_surface(err, f, x, task.bounds, list(paths)) from None
+            bars, steps = _bars(pullback(w)[0], paths, f), steps_seen(nodes)
         else:
             fx = f(x)
             if paths:  # method == "fd"
@@ -133,7 +144,7 @@ def evaluate(task: Task) -> Partial:
     if paths:
         check_finite_f_bar(f, tangent_from_leaves(f, bars), list(paths), method, x)
     pushed = 0.0 if not task.dots else np.dot(w, push(f, method, x, task.dots))
-    return Partial(value, squares, len(w), bars, pushed)
+    return Partial(value, squares, len(w), bars, pushed, steps)
 
 
 def _picklable(f: Any) -> None:
@@ -169,6 +180,7 @@ def reduce_chunks(
         if isinstance(executor, ProcessPoolExecutor):
             _picklable(f)
         parts = list(executor.map(evaluate, tasks))
+    check_chunk_steps([part.steps for part in parts], list(paths))
     value, pushed, points = parts[0].value, parts[0].pushed, parts[0].points
     bars = dict(parts[0].bars)
     for part in parts[1:]:

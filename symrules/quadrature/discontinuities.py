@@ -37,7 +37,14 @@ from ..engine.tracing import strip
 from ..engine.watched import WatchedArray, watch
 from ..errors import MovingDiscontinuityError
 
-__all__ = ["moving_discontinuity", "watched_nodes"]
+__all__ = [
+    "check_chunk_steps",
+    "moving_discontinuity",
+    "moving_surface",
+    "steps_seen",
+    "watched_nodes",
+    "watched_points",
+]
 
 #: The step functions, and how their outcome is read: ``None`` for the result itself; for a
 #: kink (``maximum``), the comparison that picks its branch.
@@ -51,6 +58,17 @@ _STEPS: dict[Any, Callable[..., Any] | None] = {
 }
 _FUNCTIONS = (np.round, np.around)  # the steps that are not ufuncs
 _COMPARES = " compares the nodes x with a traced value"
+
+
+def _outcome_rows(fun: Any, args: list, y: Any, n: int) -> np.ndarray | None:
+    """The outcome of a step, one row per node (``None`` for arithmetic, or a reduction)."""
+    if not (isinstance(fun, np.ufunc) or fun in _FUNCTIONS) or fun not in _STEPS:
+        return None  # arithmetic on the nodes: the common report, answered cheaply
+    read = _STEPS[fun]
+    outcome = np.asarray(y if read is None else read(*(np.asarray(a) for a in args[:2])))
+    if n not in outcome.shape:  # not node by node (a reduction): no jump in x
+        return None
+    return np.moveaxis(outcome, outcome.shape.index(n), 0).reshape(n, -1)
 
 
 class _Panels:
@@ -75,15 +93,10 @@ class _Panels:
         return panel
 
     def __call__(self, fun: Any, args: list, y: Any) -> None:
-        if not (isinstance(fun, np.ufunc) or fun in _FUNCTIONS) or fun not in _STEPS:
-            return  # arithmetic on the nodes: the common report, answered cheaply
-        read = _STEPS[fun]
-        points = tuple(float(strip(p)) for p in self.points)
-        outcome = np.asarray(y if read is None else read(*(np.asarray(a) for a in args[:2])))
-        n = len(self.x)
-        if n not in outcome.shape:  # not node by node (a reduction): no jump in x
+        rows = _outcome_rows(fun, args, y, len(self.x))
+        if rows is None:
             return
-        rows = np.moveaxis(outcome, outcome.shape.index(n), 0).reshape(n, -1)
+        points = tuple(float(strip(p)) for p in self.points)
         panel = self._panels(points)
         for k, (a, b) in enumerate(pairwise(points)):
             order = np.flatnonzero(panel == k)
@@ -140,3 +153,81 @@ def moving_discontinuity(
         f"integrate(f, ({a}, {short}, {b})) for a jump at {short}, which makes the term "
         "exact; or write f as a symrules.Integrand, whose jumps are found symbolically"
     )
+
+
+class _Box:
+    """The watcher of one chunk of a box integral's points: a step's outcome must be the same
+    at every point strictly inside the box (on a face it may be the jump's own value).
+    ``steps`` records each step's constant outcome, so chunks can be compared afterwards."""
+
+    __slots__ = ("inside", "steps", "x")
+
+    def __init__(self, x: np.ndarray, bounds: tuple[Any, ...]) -> None:
+        ends = np.array([float(strip(b)) for b in bounds]).reshape(-1, 2)
+        self.x = x
+        self.steps: list[tuple[str, bytes]] = []
+        self.inside = ~np.any((x == ends[:, 0]) | (x == ends[:, 1]), axis=1)
+
+    def __call__(self, fun: Any, args: list, y: Any) -> None:
+        rows = _outcome_rows(fun, args, y, len(self.x))
+        if rows is None or not self.inside.any():
+            return
+        rows, points = rows[self.inside], self.x[self.inside]
+        changes = np.flatnonzero(np.any(rows[1:] != rows[:-1], axis=1))
+        if len(changes):
+            i = changes[0]
+            raise MovingDiscontinuityError(
+                f"{name_of(fun)}{_COMPARES}: its outcome changes between the points "
+                f"x={points[i].tolist()!r} and x={points[i + 1].tolist()!r}, inside the box"
+            )
+        self.steps.append((name_of(fun), rows[0].tobytes()))
+
+
+def watched_points(x: Any, bounds: tuple[Any, ...]) -> WatchedArray:
+    """The points ``x`` (one chunk of a box, shape ``(m, d)``) as handed to the integrand,
+    watched for steps that meet traced values."""
+    plain = strip(x)
+    return watch(plain, _Box(plain, bounds))
+
+
+def steps_seen(x: Any) -> tuple[tuple[str, bytes], ...]:
+    """The steps the integrand took on the watched points ``x``, each with its outcome."""
+    watcher = getattr(x, "watcher", None)
+    return tuple(watcher.steps) if isinstance(watcher, _Box) else ()
+
+
+def _surface_error(function: str, fields: str, detail: str) -> MovingDiscontinuityError:
+    return MovingDiscontinuityError(
+        f"{function} compares the points x with the traced {fields}{detail}, so a jump "
+        f"surface moves with {fields} and the gradient would silently miss its boundary term. "
+        "Split the box where the jump sits so that it lies on a face whose bound is traced "
+        "(e.g. ((0, s), (0, 1)) and ((s, 1), (0, 1)) for a jump at x0 = s), which Leibniz' "
+        "rule makes exact"
+    )
+
+
+def moving_surface(
+    err: MovingDiscontinuityError, f: Any, x: Any, bounds: tuple[Any, ...], paths: list[Path]
+) -> MovingDiscontinuityError:
+    """The error to raise for a jump that moves inside a box, naming the fields that move it
+    (each is traced alone)."""
+    moving = []
+    for path in paths:
+        try:
+            rrule_via_ad(f, watched_points(x, bounds), needs=Needs.of_paths([[path], False]))
+        except MovingDiscontinuityError:
+            moving.append(path)
+    function, detail = str(err).split(_COMPARES, 1)
+    return _surface_error(function, ", ".join(path_name(p, "f") for p in moving or paths), detail)
+
+
+def check_chunk_steps(steps: list[tuple[tuple[str, bytes], ...]], paths: list[Path]) -> None:
+    """Refuse a jump that lies between two chunks: a step whose outcome, constant in each
+    chunk, differs from one chunk to another."""
+    seen = [s for s in steps if s]
+    for k, (first, other) in enumerate(pairwise(seen)):
+        for (name, a), (_, b) in zip(first, other, strict=False):
+            if a != b:
+                fields = ", ".join(path_name(p, "f") for p in paths)
+                detail = f": its outcome differs between two chunks of points ({k}, {k + 1})"
+                raise _surface_error(name, fields, detail)

@@ -3,7 +3,8 @@
 This module owns what every quadrature in symrules does with an integrand's values: refuse the
 wrong shape or dtype (:func:`check_values`), name the node where a value is not finite
 (:func:`non_finite`), form the weighted sum (:func:`contract`) and name numpy's error when an
-integrand writes into its read-only nodes (:func:`node_writes_refused`). Nodes are a 1-D array
+integrand writes into its read-only nodes (:func:`node_writes_refused`); and where a moving end's
+one-sided value is read (:func:`step_inside`). Nodes are a 1-D array
 (one variable) or an array of shape ``(n, d)``, one point per row, as ``scipy.integrate.cubature``
 passes them; a node is named by its value or its row.
 """
@@ -20,7 +21,14 @@ from ..engine.fields import leaves, path_name
 from ..engine.tracing import strip
 from ..errors import NonFiniteValueError, QuadratureInputError
 
-__all__ = ["check_values", "contract", "node_name", "node_writes_refused", "non_finite"]
+__all__ = [
+    "check_values",
+    "contract",
+    "node_name",
+    "node_writes_refused",
+    "non_finite",
+    "step_inside",
+]
 
 
 def node_name(nodes: Any, i: int) -> str:
@@ -104,3 +112,16 @@ def node_writes_refused() -> Iterator[None]:
             "f wrote into its array of nodes, which integrate shares between calls and keeps "
             "read-only: compute into a new array (x = x.copy(), or np.where(...)) instead"
         ) from None
+
+
+def step_inside(p: Any, toward: Any) -> Any:
+    """``p`` moved one floating-point step toward ``toward`` (traced ``p`` stays traced): the
+    point of a panel or box next to its end, where a jump at the end has its one-sided value.
+
+    Examples
+    --------
+    >>> bool(step_inside(1.0, 0.0) == np.nextafter(1.0, 0.0))
+    True
+    """
+    value = float(strip(p))
+    return p + (np.nextafter(value, float(strip(toward))) - value)

@@ -5,7 +5,8 @@ parameter is a real scalar or 1-D array (:func:`parameter_value`), passed as num
 (:func:`numpy_args`); the nodes of an integrand in one variable are a float array of any shape
 (:func:`as_nodes`); the points of an integrand in several variables are a float array of shape
 ``(n, d)``, one column a variable, as ``scipy.integrate.cubature`` takes them
-(:func:`as_points`). Anything else is refused with an error naming it.
+(:func:`as_points`); the backend is "numba" or "numpy" (:func:`check_backend`,
+:func:`chosen_backend`). Anything else is refused with an error naming it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import numpy as np
 from ..engine.tracing import Box, is_traced
 from ..errors import InputError, ParameterValueError
 
-__all__ = ["as_nodes", "as_points", "numpy_args", "parameter_value"]
+__all__ = [
+    "as_nodes",
+    "as_points",
+    "check_backend",
+    "chosen_backend",
+    "numpy_args",
+    "parameter_value",
+]
 
 
 def parameter_value(name: str, value: Any) -> tuple[int | None, Any]:
@@ -117,3 +125,24 @@ def as_points(x: Any, variables: tuple[str, ...]) -> Any:
             f"{len(variables)}), column k the variable var[k] ({names}); got shape {shape}"
         )
     return points
+
+
+def check_backend(backend: Any) -> None:
+    """Refuse a backend other than "numba", "numpy" or ``None`` (the default)."""
+    if backend is not None and backend not in ("numba", "numpy"):
+        raise InputError(
+            f"backend must be 'numba' or 'numpy', got {backend!r}; a parameter cannot be "
+            "named 'backend' or 'var' (keywords of Integrand): rename it"
+        )
+
+
+def chosen_backend(backend: str | None, rules: Any) -> str:
+    """The backend an Integrand of ``rules`` runs: ``backend``, or numba where it has a kernel."""
+    if backend is None:
+        return "numba" if rules.kernel is not None else "numpy"
+    if backend == "numba" and rules.kernel is None:
+        raise InputError(
+            f"backend='numba': {rules.expr} has no numba kernel ({rules.no_kernel}); use "
+            "backend='numpy'"
+        )
+    return backend

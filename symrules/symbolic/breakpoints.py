@@ -34,6 +34,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -46,7 +47,7 @@ from .declaration import Declaration
 from .loader import load
 from .printer import print_numpy
 
-__all__ = ["MAX_CROSSINGS", "Breakpoints", "find_breakpoints", "found_in"]
+__all__ = ["MAX_CROSSINGS", "Breakpoints", "find_breakpoints", "found_in", "moving_jumps"]
 
 #: More integer crossings of one ``floor``/``ceiling`` than this inside a domain are not split.
 MAX_CROSSINGS = 256
@@ -259,3 +260,22 @@ def found_in(rules: Any) -> Breakpoints:
     if rules.breakpoints is None:
         rules.breakpoints = find_breakpoints(rules.expr, rules.declaration)
     return rules.breakpoints
+
+
+@lru_cache(maxsize=256)
+def moving_jumps(rules: Any) -> tuple[str, ...]:
+    """The parameters of a :class:`~symrules.symbolic.loader.GeneratedRules`' expression that
+    move one of its jumps across its variables, in declaration order (kinks, ``Abs``, ``Max``
+    and ``Min``, are continuous and do not count)."""
+    d = rules.declaration
+    variables = {d.symbols(v) for v in d.variables}
+    moved: set[sp.Symbol] = set()
+    for node, lhs in _equations(rules.expr, next(iter(variables))):
+        if isinstance(node, sp.Abs | sp.Max | sp.Min) or not lhs.free_symbols & variables:
+            continue
+        moved |= lhs.free_symbols - variables
+    def symbols_of(name: str) -> tuple[sp.Symbol, ...]:
+        found = d.symbols(name)
+        return found if isinstance(found, tuple) else (found,)
+
+    return tuple(n for n in d.names if moved.intersection(symbols_of(n)))

@@ -33,8 +33,15 @@ from ..engine.registry import register_frule, register_rrule
 from ..engine.tangents import SkippedTangent, Tangent, is_zero
 from ..engine.tracing import Box
 from ..errors import InputError, KernelError, ParameterNameError
-from .arguments import as_nodes, as_points, numpy_args, parameter_value
-from .breakpoints import found_in
+from .arguments import (
+    as_nodes,
+    as_points,
+    check_backend,
+    chosen_backend,
+    numpy_args,
+    parameter_value,
+)
+from .breakpoints import found_in, moving_jumps
 from .compiled import Kernel
 from .declaration import declared, user_symbols
 from .display import Partials, expression_repr, latex_table, show_value, shown_symbols
@@ -151,7 +158,7 @@ class Integrand:
                 f"{type(var).__name__} {repr(var)[:40]}; a parameter cannot be named 'var' or "
                 "'backend' (keywords of Integrand): rename it"
             )
-        _check_backend(backend)
+        check_backend(backend)
         sizes, values = [], []
         for name, value in params.items():
             size, value = parameter_value(name, value)
@@ -161,7 +168,7 @@ class Integrand:
         # a SymPy user's own symbols, by the declared real symbol each stands for
         theirs = user_symbols(expr, self._rules.declaration) if isinstance(expr, sp.Basic) else {}
         self._theirs: Mapping[sp.Basic, sp.Basic] = theirs
-        self._backend = _backend(backend, self._rules)
+        self._backend = chosen_backend(backend, self._rules)
         # by the declared names: Unicode NFKC form, as in expressions
         self._params = dict(zip(self._rules.declaration.names, values, strict=True))
 
@@ -293,6 +300,20 @@ class Integrand:
             return []  # the common case, a smooth integrand: nothing to evaluate
         return found.between(a, b, numpy_args(self._params.values()))
 
+    def moving_jumps(self) -> tuple[str, ...]:
+        """The parameters that move a jump of ``expr`` across its variables (through a
+        ``Piecewise`` condition, ``Heaviside``, ``sign``, ``floor`` or ``ceiling`` whose
+        argument holds a variable): over a box, no quadrature on fixed points sees such a jump
+        move, so ``integrate`` refuses to differentiate in them.
+
+        Examples
+        --------
+        >>> f = Integrand("Heaviside(s - x)*y + a*Abs(y - a)", var=("x", "y"), s=0.5, a=1.0)
+        >>> f.moving_jumps()  # the step moves with s; the kink of Abs is continuous
+        ('s',)
+        """
+        return moving_jumps(self._rules)
+
     @property
     def source(self) -> str:
         kernel = self.kernel
@@ -315,7 +336,7 @@ class Integrand:
     def __repr__(self) -> str:
         text = expression_repr(self._rules.expr, self._rules.declaration)
         params = "".join(f", {k}={show_value(v)}" for k, v in self._params.items())
-        default = _backend(None, self._rules)
+        default = chosen_backend(None, self._rules)
         chosen = "" if self._backend == default else f", backend={self._backend!r}"
         return f"Integrand({text}, var={self.var!r}{params}{chosen})"
 
@@ -341,25 +362,6 @@ def _one_variable(f: Integrand) -> None:
             f"breakpoints are points of one variable; {f.expr} is in the variables "
             f"{f.var}: split its domain yourself where its pieces meet"
         )
-
-
-def _check_backend(backend: Any) -> None:
-    if backend is not None and backend not in ("numba", "numpy"):
-        raise InputError(
-            f"backend must be 'numba' or 'numpy', got {backend!r}; a parameter cannot be "
-            "named 'backend' or 'var' (keywords of Integrand): rename it"
-        )
-
-
-def _backend(backend: str | None, rules: GeneratedRules) -> str:
-    if backend is None:
-        return "numba" if rules.kernel is not None else "numpy"
-    if backend == "numba" and rules.kernel is None:
-        raise InputError(
-            f"backend='numba': {rules.expr} has no numba kernel ({rules.no_kernel}); use "
-            "backend='numpy'"
-        )
-    return backend
 
 
 @register_rrule(Integrand)

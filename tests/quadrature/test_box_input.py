@@ -114,3 +114,58 @@ def test_fd_refuses_a_second_derivative():
 
     with pytest.raises(sr.MethodError, match="method='fd' gives first derivatives only"):
         sr.hessian(loss)(np.array(0.5))
+
+
+def _step(s, height=2.0):
+    return lambda x: np.where(x[:, 0] < s, height, 0.0) * x[:, 1]
+
+
+@pytest.mark.parametrize("chunk_size", [None, 8], ids=["one-chunk", "jump-between-chunks"])
+def test_a_jump_moving_inside_the_box_is_refused(chunk_size):
+    """d/ds of the integral of 2 y [x0 < s] over the unit square is 1, all of it from the moving
+    jump, which no tape over fixed points sees: "ad" raises instead of returning 0. With chunks
+    of 8 points of a 4 x 4 grid the jump lies between two chunks, each constant inside."""
+
+    def loss(s):
+        rule = Product(GaussLegendre(4))
+        return sr.integrate(_step(s), ((0, 1), (0, 1)), rule, "ad", chunk_size=chunk_size)
+
+    with pytest.raises(sr.MovingDiscontinuityError, match=r"numpy\.less .* traced f\.s"):
+        sr.grad(loss)(0.5)
+
+
+def test_a_box_split_where_the_jump_sits_gets_its_term_exactly():
+    """Split at x0 = s: each face is read one step inside its box, so the jump's term
+    (the integral of 2 y over the face, 1) comes from Leibniz' rule."""
+
+    def loss(s):
+        f = _step(s)
+        return sr.integrate(f, ((0, s), (0, 1)), method="ad") + sr.integrate(
+            f, ((s, 1), (0, 1)), method="ad"
+        )
+
+    value, slope = sr.value_and_grad(loss)(0.4)
+    assert value == pytest.approx(0.4, rel=1e-14)  # 2 * 0.4 * 1/2
+    assert slope == pytest.approx(1.0, rel=1e-14)
+
+
+def test_a_jump_outside_the_box_is_no_error():
+    def loss(s):
+        return sr.integrate(_step(s), ((0, 1), (0, 1)), method="ad")
+
+    assert sr.grad(loss)(1.5) == 0.0  # the step is 2 everywhere in the box: no term
+
+
+@pytest.mark.parametrize("method", ["symbolic", "ad", "fd"])
+def test_an_integrand_whose_jump_moves_is_refused_by_every_method(method):
+    """SymPy finds the step's parameter; differentiating in another parameter is fine."""
+    f = sr.Integrand("Heaviside(s - x)*y + a*y**2", var=("x", "y"), s=0.4, a=0.5)
+
+    def loss(s, a):
+        g = sr.Integrand(f.expr, var=f.var, s=s, a=a)
+        return sr.integrate(g, ((0, 1), (0, 1)), method=method)
+
+    with pytest.raises(sr.MovingDiscontinuityError, match=r"moves with f\.s"):
+        sr.grad(loss, argnums=(0, 1))(0.4, 0.5)
+    slope = sr.grad(loss, argnums=1)(0.4, 0.5)  # d/da of a y^2 over the unit square: 1/3
+    assert slope == pytest.approx(1 / 3, rel=1e-8 if method == "fd" else 1e-13)

@@ -71,3 +71,21 @@ def test_hessian_of_integrate_equals_sympys(case, method):
 
     got = sr.hessian(integral)(_flat_values(params))
     np.testing.assert_allclose(got, _sympy_hessian(expr, params), rtol=RTOL, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["ad", "symbolic"])
+def test_mixed_second_derivative_in_a_parameter_and_a_moving_end(method):
+    """d^2/(da db) of the integral of exp(-a x^2) over [0, b]: the nodes move with b, so the
+    AD path must hand them to the integrand traced (watching them for jumps would strip them,
+    as it once did, and silently drop this term)."""
+    a, b, x = sp.symbols("a b x", positive=True)
+    exact = sp.integrate(sp.exp(-a * x**2), (x, 0, b))
+    at = {a: 0.7, b: 0.8}
+    want = [[float(sp.diff(exact, s, t).subs(at)) for t in (a, b)] for s in (a, b)]
+
+    def loss(ab):
+        f = sr.Integrand("exp(-a*x**2)", a=ab[0]) if method == "symbolic" else \
+            (lambda t: np.exp(-ab[0] * t**2))  # fmt: skip
+        return sr.integrate(f, (0.0, ab[1]), sr.GaussLegendre(20), method)
+
+    np.testing.assert_allclose(sr.hessian(loss)(np.array([0.7, 0.8])), want, rtol=1e-12)
