@@ -5,7 +5,9 @@ the gradient of ``I(f) = integrate(f, domain, rule)`` with respect to the fields
 by each method ("symbolic", "ad", "fd", see
 :func:`~symrules.quadrature.integration.integrate`), their errors against each other
 (:func:`gradient_errors`) and against a reference, the time each method takes, and for "fd"
-the error finite differences estimate for themselves.
+the error finite differences estimate for themselves. Over a box in d dimensions the value
+also carries the rule's error estimate (:func:`~symrules.quadrature.boxes.estimate`), and
+every integral runs on the ``executor`` given, if any.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import math
 import timeit
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from typing import Any, cast
 
 import numpy as np
@@ -22,11 +25,12 @@ from ..engine.fields import fields, leaves, path_name
 from ..engine.reverse import value_and_grad
 from ..engine.tangents import cotangent_at, is_zero
 from ..errors import MethodError, MovingDiscontinuityError
-from ..quadrature import DEFAULT_RULE, METHODS, QuadratureRule, integrate
+from ..quadrature import DEFAULT_RULE, METHODS, CubatureRule, QuadratureRule, estimate, integrate
+from ..quadrature.boxes import default_box_rule, is_box
 from ..quadrature.integration import Method
 from .comparison import Comparison
 
-__all__ = ["compare", "field_gradient", "gradient_errors"]
+__all__ = ["compare", "field_gradient", "gradient_errors", "plain_domain"]
 
 
 def _leaf_name(path: tuple) -> str:
@@ -81,15 +85,41 @@ def _timed(run: Callable[[], Any], repeat: int, min_time: float) -> float | None
         scale *= 10
 
 
+def _default_rule(domain: Any) -> QuadratureRule | CubatureRule:
+    """``integrate``'s default rule for ``domain`` (an interval, or a box of ``d`` axes)."""
+    return default_box_rule(len(domain)) if is_box(domain) else DEFAULT_RULE
+
+
+def _rule_text(rule: Any, domain: Any) -> str:
+    """The rule as shown: a 1-D rule over a box is used on every axis."""
+    every_axis = is_box(domain) and isinstance(rule, QuadratureRule)
+    return f"{rule!r} on every axis" if every_axis else repr(rule)
+
+
+def plain_domain(domain: Any) -> tuple[Any, ...]:
+    """The domain as floats: ``(a, ..., b)``, or ``((a0, b0), ...)`` for a box.
+
+    Examples
+    --------
+    >>> plain_domain((0, 1)), plain_domain([(0, 1), (-np.inf, 2)])
+    ((0.0, 1.0), ((0.0, 1.0), (-inf, 2.0)))
+    """
+    if is_box(domain):
+        return tuple(tuple(float(p) for p in pair) for pair in domain)
+    return tuple(float(p) for p in domain)
+
+
 def compare(
     f: Callable[[Any], Any],
     domain: tuple[Any, ...],
-    rule: QuadratureRule | None = None,
+    rule: QuadratureRule | CubatureRule | None = None,
     methods: Sequence[str] = ("symbolic", "ad", "fd"),
     *,
     repeat: int = 3,
     min_time: float = 0.02,
     fd_step: float | None = None,
+    chunk_size: int | None = None,
+    executor: Executor | None = None,
 ) -> Comparison:
     """The gradient of ``integrate(f, domain, rule)`` in ``f``'s fields by several methods.
 
@@ -104,10 +134,13 @@ def compare(
         A vectorized integrand with differentiable fields: an
         :class:`~symrules.symbolic.integrand.Integrand`, a closure, a callable object.
     domain : tuple
-        ``(a, b)`` or ``(a, c1, ..., b)``, as for
+        ``(a, b)`` or ``(a, c1, ..., b)``, or a box ``((a0, b0), (a1, b1), ...)`` (then
+        ``f(x)`` gets ``x`` of shape ``(n, d)``), as for
         :func:`~symrules.quadrature.integration.integrate`.
-    rule : QuadratureRule, optional
-        Default: ``integrate``'s default, the adaptive ``GaussKronrod()``.
+    rule : QuadratureRule or CubatureRule, optional
+        Default: ``integrate``'s default, the adaptive ``GaussKronrod()`` on an interval, and
+        on a box :func:`~symrules.quadrature.boxes.default_box_rule`. On a box, ``QMC`` and
+        ``MonteCarlo`` give the value an error estimate (:attr:`Comparison.error`).
     methods : sequence of {"symbolic", "ad", "fd", "auto"}
         A method that cannot apply (``"symbolic"`` for a plain closure, ``"ad"`` for one whose
         jump moves with a field) is kept in :attr:`Comparison.skipped` with the reason.
@@ -120,6 +153,10 @@ def compare(
         A fixed step for "fd" (central differences of order 4 on the integral); by default
         each field's step is searched for (see :class:`~symrules.checking.stencils.FDM`).
         Either way "fd" also estimates its own error (:attr:`Comparison.fd_error`).
+    chunk_size, executor : optional
+        Passed to every ``integrate`` (box domains only): points per chunk, and a
+        ``concurrent.futures.Executor`` the chunks run on. The numbers do not depend on the
+        executor.
 
     Returns
     -------
@@ -131,6 +168,9 @@ def compare(
         ``f`` has no differentiable field.
     MethodError
         An unknown method name.
+    QuadratureInputError
+        A malformed domain, or a rule that cannot integrate over it (``GaussKronrod`` over a
+        box), as ``integrate`` raises.
 
     Examples
     --------
@@ -144,22 +184,35 @@ def compare(
     (True, 'ad', True)
     >>> bool(abs(c.gradients["fd"]["a"] - exact) <= c.fd_error["a"] < 1e-8)
     True
+
+    Over a box, with quasi-Monte Carlo and its error estimate:
+
+    >>> from symrules import QMC
+    >>> def square(a):
+    ...     return lambda x: np.exp(-a * (x**2).sum(axis=1))
+    >>> c = compare(square(1.0), ((0, 1), (0, 1)), QMC(2**10, seed=0), ("ad",), repeat=0)
+    >>> exact = 0.746824132812427**2  # (erf(1) sqrt(pi) / 2)**2
+    >>> bool(abs(c.value - exact) < 4 * c.error < 1e-4), c.domain
+    (True, ((0.0, 1.0), (0.0, 1.0)))
     """
     fields(f)
     for m in methods:
         if m not in METHODS:
             raise MethodError(f"unknown method {m!r}: choose from {METHODS}")
-    rule = DEFAULT_RULE if rule is None else rule
+    rule = _default_rule(domain) if rule is None else rule
+    value: float | None = None
+    error: float | None = None
+    if is_box(domain):  # the value with its error estimate; checks the box and the rule first
+        value, error, _ = estimate(f, domain, rule, chunk_size=chunk_size, executor=executor)
     params = {
         _leaf_name(path): float(leaf) if np.ndim(leaf) == 0 else leaf for path, leaf in leaves(f)
     }
-    value = None
     gradients: dict[str, dict[str, Any]] = {}
     fd_error = None
     times: dict[str, float | None] = {}
     skipped: dict[str, str] = {}
     for m in methods:
-        run = _runner(f, domain, rule, m, fd_step)
+        run = _runner(f, domain, rule, m, fd_step, chunk_size=chunk_size, executor=executor)
         try:
             y, f_bar, f_error = run()
         except (MethodError, MovingDiscontinuityError) as err:  # the reason, kept
@@ -171,7 +224,7 @@ def compare(
             fd_error = _gradient_by_field(f, f_error)
         times[m] = _timed(run, repeat, min_time)
     if value is None:
-        value = float(integrate(f, domain, rule))
+        value = float(integrate(f, domain, rule, chunk_size=chunk_size, executor=executor))
     reference = next((m for m in ("symbolic", "ad") if m in gradients), None)
     abs_errors: dict[str, dict[str, float]] = {m: {} for m in gradients}
     rel_errors: dict[str, dict[str, float]] = {m: {} for m in gradients}
@@ -187,32 +240,37 @@ def compare(
         reference=reference,
         abs_errors=abs_errors,
         rel_errors=rel_errors,
-        domain=tuple(float(p) for p in domain),
-        rule=repr(rule),
+        domain=plain_domain(domain),
+        rule=_rule_text(rule, domain),
         methods=tuple(methods),
         fd_error=fd_error,
+        error=error,
     )
 
 
 def _runner(
     f: Any,
     domain: tuple[Any, ...],
-    rule: QuadratureRule,
+    rule: QuadratureRule | CubatureRule,
     method: str,
     fd_step: float | None,
     fd_error: bool = True,
+    chunk_size: int | None = None,
+    executor: Executor | None = None,
 ) -> Callable[[], tuple[Any, Any, Any]]:
     """A no-argument function returning ``(value, f_bar, error of f_bar or None)``.
 
     "fd" differentiates the integral's value by :func:`~symrules.finite_differences.gradient`
     (at ``fd_step``, or searching each field's step), estimating its error if ``fd_error``;
-    the other methods run ``value_and_grad`` of ``integrate(..., method=method)``.
+    the other methods run ``value_and_grad`` of ``integrate(..., method=method)``. Every
+    integral gets ``chunk_size`` and ``executor``.
     """
+    options: dict[str, Any] = {"chunk_size": chunk_size, "executor": executor}
 
     if method == "fd":
 
         def value(g: Any) -> float:
-            return float(integrate(g, domain, rule))
+            return float(integrate(g, domain, rule, **options))
 
         def by_finite_differences() -> tuple[Any, Any, Any]:
             if not fd_error:
@@ -222,7 +280,7 @@ def _runner(
         return by_finite_differences
 
     def integral(g: Any) -> Any:  # compare checked ``method`` against METHODS
-        return integrate(g, domain, rule, method=cast(Method, method))
+        return integrate(g, domain, rule, method=cast(Method, method), **options)
 
     value_and_f_bar = value_and_grad(integral)
 
@@ -235,14 +293,17 @@ def _runner(
 def field_gradient(
     f: Callable[[Any], Any],
     domain: tuple[Any, ...],
-    rule: QuadratureRule | None = None,
+    rule: QuadratureRule | CubatureRule | None = None,
     method: str = "auto",
     fd_step: float | None = None,
+    *,
+    chunk_size: int | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     """The gradient of ``integrate(f, domain, rule, method=method)`` by field name of ``f``.
 
-    One entry of :attr:`Comparison.gradients`, without timing or error estimate; ``fd_step``
-    as in :func:`compare`.
+    One entry of :attr:`Comparison.gradients`, without timing or error estimate; ``fd_step``,
+    ``chunk_size`` and ``executor`` as in :func:`compare`.
 
     Examples
     --------
@@ -250,5 +311,6 @@ def field_gradient(
     >>> field_gradient(sr.Integrand("a * x + b", a=2.0, b=1.0), (0.0, 1.0), method="ad")
     {'a': 0.5, 'b': 1.0}
     """
-    rule = DEFAULT_RULE if rule is None else rule
-    return _gradient_by_field(f, _runner(f, domain, rule, method, fd_step, fd_error=False)()[1])
+    rule = _default_rule(domain) if rule is None else rule
+    run = _runner(f, domain, rule, method, fd_step, False, chunk_size, executor)
+    return _gradient_by_field(f, run()[1])

@@ -5,9 +5,11 @@ each method, their errors against each other and against a reference, the time e
 took, and the error finite differences estimate for themselves (see
 :func:`~symrules.explore.compare.compare`, which computes it). It renders as an HTML table in
 Jupyter, as an aligned text table in a terminal, and converts to plain data (``to_dict``,
-``to_json``). An "fd" entry that differs from the reference by more than its own error
-estimate is marked ``!``: finite differences were fooled (a kink at the parameter, noise),
-or the reference is wrong (a jump that moves with the parameter).
+``to_json``). Over a box the domain shows as ``[a0, b0] x [a1, b1]``, and a value with an
+error estimate (quasi-Monte Carlo, Monte Carlo) as ``value ± error``. An "fd" entry that
+differs from the reference by more than its own error estimate is marked ``!``: finite
+differences were fooled (a kink at the parameter, noise), or the reference is wrong (a jump
+that moves with the parameter).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def _entries(values: dict[str, Any]) -> list[tuple[str, str, tuple]]:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray) and value.ndim > 0:
-        return [_plain(v) for v in value.tolist()]
+        return [_plain(v) for v in value]
     value = float(value)
     return value if math.isfinite(value) else str(value)
 
@@ -92,7 +94,7 @@ class Comparison:
         Pairwise errors, ``abs_errors[m][n] = max |g_m - g_n|`` over all entries of the
         gradient, and ``rel_errors[m][n] = abs_errors[m][n] / max |g_n|``.
     domain : tuple
-        The integration domain.
+        The integration domain: its points ``(a, ..., b)``, or a box ``((a0, b0), ...)``.
     rule : str
         The quadrature rule, as its ``repr``.
     methods : tuple
@@ -100,6 +102,9 @@ class Comparison:
     fd_error : dict or None
         ``field -> estimated absolute error`` of the "fd" gradient (shaped like it), from the
         step search of :class:`~symrules.checking.stencils.FDM`; ``None`` without "fd".
+    error : float or None
+        The rule's error estimate of ``value`` over a box (``QMC``, ``MonteCarlo``: see
+        :func:`~symrules.quadrature.boxes.estimate`); ``None`` for a rule without one.
 
     Examples
     --------
@@ -122,10 +127,11 @@ class Comparison:
     reference: str | None
     abs_errors: dict[str, dict[str, float]]
     rel_errors: dict[str, dict[str, float]]
-    domain: tuple[float, ...]
+    domain: tuple[Any, ...]
     rule: str
     methods: tuple[str, ...]
     fd_error: dict[str, Any] | None = None
+    error: float | None = None
 
     def errors(self, method: str, against: str | None = None) -> tuple[float, float]:
         """``(absolute, relative)`` error of ``method`` against ``against`` (the reference).
@@ -186,7 +192,8 @@ class Comparison:
         """
         return {
             "value": _plain(self.value),
-            "domain": [_plain(p) for p in self.domain],
+            "error": None if self.error is None else _plain(self.error),
+            "domain": _plain(np.asarray(self.domain, dtype=float)),
             "rule": self.rule,
             "params": {k: _plain(v) for k, v in self.params.items()},
             "methods": list(self.methods),
@@ -249,9 +256,17 @@ class Comparison:
         ]
 
     def _title(self) -> list[str]:
-        domain = ", ".join(f"{p:g}" for p in self.domain)
+        if np.ndim(self.domain) == 2:  # a box
+            domain = " x ".join(f"[{a:g}, {b:g}]" for a, b in self.domain)
+        else:
+            domain = "(" + ", ".join(f"{p:g}" for p in self.domain) + ")"
         params = ", ".join(f"{k} = {_show(v)}" for k, v in self.params.items())
-        return [f"integral over ({domain}) by {self.rule}", f"at {params}"]
+        return [f"integral over {domain} by {self.rule}", f"at {params}"]
+
+    def _value(self) -> str:
+        """``I = value``, with ``± error`` where the rule estimates one."""
+        error = "" if self.error is None else f" ± {self.error:.2g}"
+        return f"I = {self.value:.15g}{error}"
 
     def __str__(self) -> str:
         header, rows = self._rows()
@@ -265,7 +280,7 @@ class Comparison:
             if m == "fd" and self.fd_error is not None:
                 table.append(["± fd", *_estimates(self.fd_error), "", "", ""])
         widths = [max(len(row[k]) for row in table) for k in range(len(table[0]))]
-        lines = [*self._title(), f"I = {self.value:.15g}", ""]
+        lines = [*self._title(), self._value(), ""]
         for row in table:
             cells = [row[0].ljust(widths[0])] + [
                 c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
@@ -297,14 +312,15 @@ class Comparison:
         )
         head = "".join(f"<th>{esc(h)}</th>" for h in header)
         against = esc(self.reference or "-")
+        error = "" if self.error is None else f' data-error="{self.error!r}"'
         out = [
             '<div class="symrules-comparison">',
             "<style>.symrules-comparison-table td { text-align: right; "
             "font-variant-numeric: tabular-nums; padding: 0 0.6em; } "
             ".symrules-fd-mark { color: #c00; font-weight: bold; }</style>",
             f'<p class="symrules-title">{esc(self._title()[0])}<br>at {params}<br>'
-            f'<span class="symrules-value" data-value="{self.value!r}">I = {self.value:.15g}'
-            "</span></p>",
+            f'<span class="symrules-value" data-value="{self.value!r}"{error}>'
+            f"{esc(self._value())}</span></p>",
             '<table class="symrules-comparison-table">',
             f"<thead><tr><th>method</th>{head}<th>abs err vs {against}</th><th>rel err</th>"
             "<th>time</th></tr></thead><tbody>",

@@ -1,7 +1,9 @@
 """Short rule names shared by the command line and the widget: ``"gauss-legendre:50"``.
 
 This module owns :data:`RULES`, the table of rule names with their constructors and default
-counts, and :func:`rule_from_spec`, which reads ``"NAME"`` or ``"NAME:COUNT"``.
+counts, its counterpart :data:`BOX_RULES` for boxes in d dimensions (products of 1-D rules,
+quasi-Monte Carlo, Monte Carlo), and :func:`rule_from_spec`, which reads ``"NAME"`` or
+``"NAME:COUNT"`` from either table.
 """
 
 from __future__ import annotations
@@ -10,19 +12,26 @@ from collections.abc import Callable
 
 from ..errors import RuleSpecError, SymrulesError
 from ..quadrature import (
+    QMC,
     ClenshawCurtis,
+    CubatureRule,
     GaussKronrod,
     GaussLegendre,
+    MonteCarlo,
+    Product,
     QuadratureRule,
     Simpson,
     TanhSinh,
     Trapezoid,
 )
 
-__all__ = ["RULES", "rule_from_spec"]
+__all__ = ["BOX_RULES", "RULES", "RuleTable", "rule_from_spec"]
+
+#: A table of short rule names: ``name -> (constructor, default count, what the count is)``.
+RuleTable = dict[str, tuple[Callable[[int], QuadratureRule | CubatureRule], int, str]]
 
 #: Short rule names: ``name -> (constructor, default count, what the count is)``.
-RULES: dict[str, tuple[Callable[[int], QuadratureRule], int, str]] = {
+RULES: RuleTable = {
     "gauss-legendre": (GaussLegendre, 20, "nodes"),
     "clenshaw-curtis": (ClenshawCurtis, 33, "nodes"),
     "simpson": (Simpson, 100, "subintervals"),
@@ -31,19 +40,35 @@ RULES: dict[str, tuple[Callable[[int], QuadratureRule], int, str]] = {
     "gauss-kronrod": (lambda n: GaussKronrod(order=n), 21, "order"),
 }
 
+#: Short names of the rules over a box; a product's count is per axis, and the (seeded)
+#: quasi-Monte Carlo rules have 8 replicates of ``n`` points each.
+BOX_RULES: RuleTable = {
+    "product-gauss-legendre": (lambda n: Product(GaussLegendre(n)), 20, "nodes per axis"),
+    "product-clenshaw-curtis": (lambda n: Product(ClenshawCurtis(n)), 17, "nodes per axis"),
+    "product-simpson": (lambda n: Product(Simpson(n)), 20, "subintervals per axis"),
+    "product-trapezoid": (lambda n: Product(Trapezoid(n)), 20, "subintervals per axis"),
+    "qmc-sobol": (lambda n: QMC(n, seed=0), 2**12, "points per replicate"),
+    "qmc-halton": (lambda n: QMC(n, sequence="halton", seed=0), 4000, "points per replicate"),
+    "monte-carlo": (lambda n: MonteCarlo(n, seed=0), 10**5, "points"),
+}
 
-def rule_from_spec(spec: str) -> QuadratureRule:
-    """The quadrature rule named by ``"NAME"`` or ``"NAME:COUNT"`` (see :data:`RULES`).
+
+def rule_from_spec(spec: str, rules: RuleTable = RULES) -> QuadratureRule | CubatureRule:
+    """The quadrature rule named by ``"NAME"`` or ``"NAME:COUNT"`` in ``rules``.
 
     Parameters
     ----------
     spec : str
-        ``gauss-legendre[:N]``, ``clenshaw-curtis[:N]``, ``simpson[:N]``, ``trapezoid[:N]``,
-        ``tanh-sinh[:LEVEL]`` or ``gauss-kronrod[:ORDER]`` (adaptive).
+        In :data:`RULES`: ``gauss-legendre[:N]``, ``clenshaw-curtis[:N]``, ``simpson[:N]``,
+        ``trapezoid[:N]``, ``tanh-sinh[:LEVEL]`` or ``gauss-kronrod[:ORDER]`` (adaptive); in
+        :data:`BOX_RULES`: ``product-gauss-legendre[:N]`` and the other products (``N`` per
+        axis), ``qmc-sobol[:N]``, ``qmc-halton[:N]``, ``monte-carlo[:N]``.
+    rules : dict
+        The table to read from: :data:`RULES` (intervals) or :data:`BOX_RULES` (boxes).
 
     Returns
     -------
-    QuadratureRule
+    QuadratureRule or CubatureRule
 
     Raises
     ------
@@ -56,11 +81,15 @@ def rule_from_spec(spec: str) -> QuadratureRule:
     GaussLegendre(n=50)
     >>> rule_from_spec("simpson").n
     100
+    >>> rule_from_spec("product-gauss-legendre:8", BOX_RULES)
+    Product(GaussLegendre(n=8))
+    >>> rule_from_spec("monte-carlo:1000", BOX_RULES).n
+    1000
     """
     name, _, count = spec.strip().lower().partition(":")
-    if name not in RULES:
-        raise RuleSpecError(f"unknown rule {name!r}: choose {', '.join(RULES)}")
-    make, default, _ = RULES[name]
+    if name not in rules:
+        raise RuleSpecError(f"unknown rule {name!r}: choose {', '.join(rules)}")
+    make, default, _ = rules[name]
     if not count:
         return make(default)
     try:

@@ -4,8 +4,10 @@ This module owns the interactive view of a quadrature functional's gradient: a s
 scalar field of the integrand, a rule picker and node count, method toggles and a finite-
 difference step, the comparison table, and four plots (the integrand and its partials with
 the nodes marked, the finite-difference error against the step, the error against the node
-count, the time per method). It needs ``ipywidgets`` and ``matplotlib`` (the ``jupyter``
-extra) and is imported only as ``symrules.widgets``, never by ``import symrules``.
+count, the time per method). Over a box in d dimensions the rules are those of
+:data:`~symrules.explore.rule_specs.BOX_RULES` and the integrand is a heat map over the first
+two axes with the nodes. It needs ``ipywidgets`` and ``matplotlib`` (the ``jupyter`` extra)
+and is imported only as ``symrules.widgets``, never by ``import symrules``.
 
 How it works: every control is observed; a change recomputes the comparison and redraws the
 plots with matplotlib's Agg canvas into PNG bytes, which replace the ``value`` of
@@ -33,21 +35,23 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
 
 from ..engine.fields import leaves, path_name, replace_leaves
 from ..errors import SymrulesError
-from ..quadrature import QuadratureRule
+from ..quadrature import CubatureRule, Product, QuadratureRule
+from ..quadrature.boxes import default_box_rule, is_box
 from . import plots
-from .compare import compare
+from .compare import compare, plain_domain
 from .comparison import Comparison
-from .rule_specs import RULES, rule_from_spec
+from .rule_specs import BOX_RULES, RULES, RuleTable, rule_from_spec
 
 __all__ = ["GradientExplorer"]
 
 SLOW = 0.25  # seconds: a sweep running longer than this shows its progress bar
 
 
-def _spec(rule: QuadratureRule) -> tuple[str, int] | None:
-    """``(name, count)`` of a rule the picker knows, else ``None``."""
-    counts = [getattr(rule, attr, None) for attr in ("n", "level", "order")]
-    for name, (make, default, _) in RULES.items():
+def _spec(rule: QuadratureRule | CubatureRule, table: RuleTable) -> tuple[str, int] | None:
+    """``(name, count)`` of a rule the picker knows (in ``table``), else ``None``."""
+    parts = [rule, *getattr(rule, "rules", ())]  # a product's count is its axis rules'
+    counts = [getattr(r, attr, None) for r in parts for attr in ("n", "level", "order")]
+    for name, (make, default, _) in table.items():
         for count in [*(c for c in counts if isinstance(c, int)), default]:
             try:
                 if make(count) == rule:
@@ -78,10 +82,15 @@ class GradientExplorer:
         An integrand with scalar (or small array) float fields, e.g. an
         :class:`~symrules.symbolic.integrand.Integrand` or a closure.
     domain : tuple
-        ``(a, b)`` or ``(a, c1, ..., b)``.
-    rule : QuadratureRule, optional
-        The initial rule (default ``GaussLegendre(20)``); the picker offers the rules of
-        :data:`~symrules.explore.rule_specs.RULES`.
+        ``(a, b)`` or ``(a, c1, ..., b)``; or a box ``((a0, b0), (a1, b1), ...)``, where
+        ``f(x)`` gets ``x`` of shape ``(n, d)``: the integrand plot is then a heat map over
+        the first two axes (the slice through the box's centre in more than 2 dimensions)
+        with the nodes (at most :data:`~symrules.explore.plots.MAX_NODES`).
+    rule : QuadratureRule or CubatureRule, optional
+        The initial rule (default ``GaussLegendre(20)``; over a box ``integrate``'s default,
+        a 1-D rule meaning the same rule on every axis); the picker offers the rules of
+        :data:`~symrules.explore.rule_specs.RULES`, or of
+        :data:`~symrules.explore.rule_specs.BOX_RULES` over a box.
     methods : sequence of str
         The methods toggled on at the start.
     ranges : dict, optional
@@ -97,7 +106,8 @@ class GradientExplorer:
     sliders : dict
         ``field name -> FloatSlider`` (``"c[0]"`` for a component).
     rule_picker, count : ipywidgets.Dropdown, ipywidgets.BoundedIntText
-        The rule and its count (nodes, subintervals, level or order; see the label).
+        The rule and its count (nodes, subintervals, level or order; over a box, per axis
+        for a product and in all for quasi-Monte Carlo and Monte Carlo; see the label).
     method_toggles : dict
         ``method -> Checkbox``.
     fd_auto, fd_step : ipywidgets.Checkbox, ipywidgets.FloatLogSlider
@@ -121,13 +131,23 @@ class GradientExplorer:
     >>> g = explorer.comparison.gradients
     >>> bool(np.isclose(g["symbolic"]["a"], 2.5)), bool(np.isclose(g["fd"]["a"], 2.5))
     (True, True)
+
+    Over a box (here a closure, ``I = a / 4``, ``dI/da = 1 / 4``):
+
+    >>> def make(a):
+    ...     return lambda x: a * x[:, 0] * x[:, 1]
+    >>> explorer = GradientExplorer(make(1.0), ((0, 1), (0, 1)), plots=False)
+    >>> explorer.rule_picker.value, explorer.count.value
+    ('product-gauss-legendre', 20)
+    >>> float(explorer.comparison.gradients["ad"]["a"])
+    0.25
     """
 
     def __init__(
         self,
         f: Callable[[Any], Any],
         domain: tuple[Any, ...],
-        rule: QuadratureRule | None = None,
+        rule: QuadratureRule | CubatureRule | None = None,
         methods: Sequence[str] = ("symbolic", "ad", "fd"),
         *,
         ranges: dict[str, tuple[float, float, float]] | None = None,
@@ -135,7 +155,9 @@ class GradientExplorer:
         plots: bool = True,
     ) -> None:
         self.f = f
-        self.domain = tuple(float(p) for p in domain)
+        self.box = is_box(domain)
+        self.domain = plain_domain(domain)
+        self._rules = BOX_RULES if self.box else RULES
         self.notes: list[str] = []
         self.comparison: Comparison | None = None
         self._draw_plots = plots
@@ -143,15 +165,21 @@ class GradientExplorer:
         self._leaves = dict(leaves(f))
         self.sliders = self._make_sliders(ranges or {}, max_components)
 
-        rule = rule or rule_from_spec("gauss-legendre:20")
-        spec = _spec(rule)
-        options = [(name, name) for name in RULES]
+        given: QuadratureRule | CubatureRule
+        if self.box:  # a 1-D rule over a box: the same rule on every axis
+            given = default_box_rule(len(self.domain)) if rule is None else rule
+            given = Product(given) if isinstance(given, QuadratureRule) else given
+        else:
+            given = rule or rule_from_spec("gauss-legendre:20")
+        spec = _spec(given, self._rules)
+        options = [(name, name) for name in self._rules]
         if spec is None:
-            options.insert(0, (f"as given: {rule!r}", "given"))
+            options.insert(0, (f"as given: {given!r}", "given"))
             spec = ("given", 0)
-        self._given_rule = rule
+        self._given_rule = given
         self.rule_picker = w.Dropdown(options=options, value=spec[0], description="rule")
-        self.count = w.BoundedIntText(value=spec[1], min=0, max=100_000, description="count")
+        most = 2**30 if self.box else 100_000  # Monte Carlo points, or nodes on an interval
+        self.count = w.BoundedIntText(value=spec[1], min=0, max=most, description="count")
         self.method_toggles = {
             m: w.Checkbox(
                 value=m in methods, description=m, indent=False, layout=w.Layout(width="90px")
@@ -244,14 +272,14 @@ class GradientExplorer:
     def _set_count_label(self) -> None:
         name = self.rule_picker.value
         self.count.disabled = name == "given"
-        self.count.description = "count" if name == "given" else RULES[name][2]
+        self.count.description = "count" if name == "given" else self._rules[name][2]
 
     def _rule_changed(self, change: dict) -> None:
         self._set_count_label()
         if change["new"] != "given":
             self._quiet = True  # one update for the new rule and its default count
             try:
-                self.count.value = RULES[change["new"]][1]
+                self.count.value = self._rules[change["new"]][1]
             finally:
                 self._quiet = False
         self.update()
@@ -281,11 +309,11 @@ class GradientExplorer:
                 new.setdefault(path, np.array(self._leaves[path], dtype=float))[idx] = slider.value
         return replace_leaves(self.f, new)
 
-    def current_rule(self) -> QuadratureRule:
+    def current_rule(self) -> QuadratureRule | CubatureRule:
         """The rule the picker and count select (raises ``RuleSpecError`` for a bad count)."""
         if self.rule_picker.value == "given":
             return self._given_rule
-        return rule_from_spec(f"{self.rule_picker.value}:{self.count.value}")
+        return rule_from_spec(f"{self.rule_picker.value}:{self.count.value}", self._rules)
 
     def methods(self) -> list[str]:
         """The methods toggled on."""
@@ -329,12 +357,20 @@ class GradientExplorer:
                     self.progress.layout.visibility = "visible"
         finally:
             self.progress.layout.visibility = "hidden"
-    def _draw(self, f: Any, rule: QuadratureRule, c: Comparison) -> dict[str, bytes]:
+    def _draw(self, f: Any, rule: Any, c: Comparison) -> dict[str, bytes]:
         chosen = None if self.fd_auto.value else float(self.fd_step.value)
         name = self.rule_picker.value
+        if self.box:
+            integrand = plots.draw_integrand_map(f, self.domain, rule)
+            nodes = plots.draw_node_errors(
+                f, self.domain, name, c, self._sweep, BOX_RULES, plots.BOX_SWEEPS
+            )
+        else:
+            integrand = plots.draw_integrand(f, self.domain, rule)
+            nodes = plots.draw_node_errors(f, self.domain, name, c, self._sweep)
         return {
-            "integrand": plots.draw_integrand(f, self.domain, rule),
+            "integrand": integrand,
             "fd_steps": plots.draw_fd_steps(f, self.domain, rule, c, self._sweep, chosen),
-            "nodes": plots.draw_node_errors(f, self.domain, name, c, self._sweep),
+            "nodes": nodes,
             "times": plots.draw_times(c),
         }
