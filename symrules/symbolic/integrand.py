@@ -19,12 +19,9 @@ An Integrand in several variables (``var=("x", "y")``) is called on points of sh
 
 from __future__ import annotations
 
-import math
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from ..engine.needs import Needs
@@ -32,7 +29,7 @@ from ..engine.primitives import primitive
 from ..engine.registry import register_frule, register_rrule
 from ..engine.tangents import SkippedTangent, Tangent, is_zero
 from ..engine.tracing import Box
-from ..errors import InputError, KernelError, ParameterNameError
+from ..errors import InputError, ParameterNameError
 from .arguments import (
     as_nodes,
     as_points,
@@ -202,30 +199,13 @@ class Integrand:
         >>> float(value), float(f_bar.a)
         (7.5, 2.5)
         """
-        kernel = self.kernel
-        if kernel is None:
+        if self.kernel is None or any(type(v) is Box for v in (x, w, *self._params.values())):
             return None
-        if any(type(v) is Box for v in (x, w, *self._params.values())):
+        out = self._rules.fused(x, w, list(self._params.values()))
+        if out is None:
             return None
-        params = [np.ascontiguousarray(v, dtype=float) if np.ndim(v) else float(v)
-                  for v in self._params.values()]  # fmt: skip
-        x, w = np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float)
-        if self._rules.declaration.several:  # the kernel reads rows of x and w unchecked
-            x = as_points(x, self._rules.declaration.variables)
-            if w.shape != x.shape[:1]:
-                raise InputError(f"{len(x)} points take {len(x)} weights, got shape {w.shape}")
-        try:
-            value, *bars = kernel(w, x, *params)
-        except KernelError as err:
-            # every Integrand of this expression: numpy from now on
-            self._rules.kernel, self._rules.no_kernel = None, f"it failed to compile: {err}"
-            warnings.warn(f"symrules: {err}; using the numpy rules of {self.expr}",
-                          RuntimeWarning, stacklevel=2)  # fmt: skip
-            return None
-        if not (math.isfinite(value) and all(np.isfinite(bar).all() for bar in bars)):
-            return None  # the numpy rules find the node and name it
         names = self._rules.declaration.names
-        return np.float64(value), Tangent(self, **dict(zip(names, bars, strict=True)))
+        return out[0], Tangent(self, **dict(zip(names, out[1], strict=True)))
 
     # evaluation
     def __call__(self, x: Any) -> Any:

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import linecache
+import math
 import threading
+import warnings
 from typing import Any
 
 import numpy as np
 import scipy.special
 import sympy as sp
 
+from ..errors import InputError, KernelError
+from .arguments import as_points
 from .codegen import generate_source
 from .compiled import Kernel, numba_available
 from .declaration import Declaration
@@ -86,6 +90,31 @@ class GeneratedRules:
         if self.no_kernel is None:
             self.kernel = Kernel(digest, f"{key}\nkernel",
                                  lambda cache: generate_kernel(self.derivation, cache))  # fmt: skip
+
+    def fused(self, x: Any, w: Any, params: list[Any]) -> tuple[float, list[Any]] | None:
+        """``(sum_i w_i f(x_i), [sum_i w_i df/dp(x_i) per parameter])`` in one pass of the
+        kernel, on plain values; ``None`` without a kernel, where it failed to compile (then
+        for every Integrand of this expression, with a warning), or where a sum is not finite
+        (the numpy rules then name the node and the field)."""
+        if self.kernel is None:
+            return None
+        params = [np.ascontiguousarray(v, dtype=float) if np.ndim(v) else float(v)
+                  for v in params]  # fmt: skip
+        x, w = np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float)
+        if self.declaration.several:  # the kernel reads rows of x and w unchecked
+            x = as_points(x, self.declaration.variables)
+            if w.shape != x.shape[:1]:
+                raise InputError(f"{len(x)} points take {len(x)} weights, got shape {w.shape}")
+        try:
+            value, *bars = self.kernel(w, x, *params)
+        except KernelError as err:
+            self.kernel, self.no_kernel = None, f"it failed to compile: {err}"
+            warnings.warn(f"symrules: {err}; using the numpy rules of {self.expr}",
+                          RuntimeWarning, stacklevel=3)  # fmt: skip
+            return None
+        if not (math.isfinite(value) and all(np.isfinite(bar).all() for bar in bars)):
+            return None
+        return np.float64(value), bars
 
     @property
     def derivation(self) -> Derivation:
