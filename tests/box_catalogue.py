@@ -6,7 +6,8 @@ integrand captures (``params``) and bounds (``bounds``, the box as a flat ``(a0,
 tolerance the rule meets. :func:`exact` integrates the expression with SymPy and differentiates
 the result: the oracle. :func:`integrand` builds the integrand either as an
 :class:`~symrules.Integrand` (for the "symbolic" method) or as a closure over numpy code
-(lambdified by SymPy) for "ad" and "fd".
+(lambdified by SymPy) for "ad" and "fd". :class:`Bump` is a picklable integrand for the tests
+of process pools.
 """
 
 from __future__ import annotations
@@ -93,3 +94,15 @@ def exact(problem: BoxProblem) -> tuple[float, np.ndarray]:
     wrt = [symbols[n] for n in names] + [bound_symbols[k] for k in problem.traced_bounds]
     gradient = [float(sp.N(sp.diff(value, s).subs(at), 30)) for s in wrt]
     return float(sp.N(value.subs(at), 30)), np.array(gradient)
+
+
+@dataclass
+class Bump:
+    """A picklable callable integrand with two fields, a scalar and an array: what a process
+    pool can be sent (a closure cannot)."""
+
+    a: float
+    c: np.ndarray
+
+    def __call__(self, x: Any) -> Any:
+        return np.exp(-self.a * ((x - self.c) ** 2).sum(axis=1))

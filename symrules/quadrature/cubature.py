@@ -37,10 +37,11 @@ __all__ = ["MC_BLOCK", "Chunk", "CubatureRule", "MonteCarlo", "Product", "QMC"]
 #: Monte Carlo points come in blocks of this many, each from its own stream, so a chunk (a run
 #: of whole blocks) needs no other chunk and the points do not depend on the chunk size.
 MC_BLOCK = 2**16
-# full float64 resolution: with scipy's default of 30 bits every point is a multiple of 2**-30,
-# so every replicate's mean is off by 2**-31 per axis, a bias their spread cannot show
-_SOBOL_BITS = 64
-_MAX_SOBOL = 2**40  # far more points than any computation here can evaluate
+# scipy's Sobol' points have 30 bits (its fast_forward fails at 64): each is a multiple of
+# 2**-30, the corner of its cell, so every replicate's mean is off by 2**-31 per axis alike, a
+# bias their spread cannot show. The points are moved to their cells' centres.
+_SOBOL_BITS = 30
+_SOBOL_CENTRE = 2.0 ** -(_SOBOL_BITS + 1)
 
 
 class Chunk(NamedTuple):
@@ -255,10 +256,10 @@ class QMC(CubatureRule):
             raise QuadratureInputError(
                 f"{where}: sequence must be 'sobol' or 'halton', got {self.sequence!r}"
             )
-        if self.sequence == "sobol" and (self.n & (self.n - 1) or self.n > _MAX_SOBOL):
+        if self.sequence == "sobol" and (self.n & (self.n - 1) or self.n > 2**_SOBOL_BITS):
             low = 2 ** int(math.log2(self.n))
             raise QuadratureInputError(
-                f"{where}: Sobol' points need n to be a power of two, at most 2**40 "
+                f"{where}: Sobol' points need n to be a power of two, at most 2**{_SOBOL_BITS} "
                 f"(their balance properties depend on it): use n={low} or n={2 * low}"
             )
         if not self.scramble and self.replicates > 1:
@@ -294,14 +295,14 @@ class QMC(CubatureRule):
     def unit_points(self, chunk: Chunk, d: int) -> np.ndarray:
         """The chunk's points in the unit cube (scrambling a sequence costs about 0.2 ms)."""
         rng = _stream(self.seed, chunk.group)  # type: ignore[arg-type]
-        if self.sequence == "sobol":
-            engine: Any = qmc.Sobol(d, scramble=self.scramble, rng=rng, bits=_SOBOL_BITS)
-            if chunk.start:
-                engine.fast_forward(chunk.start)
-        else:
-            engine = qmc.Halton(d, scramble=self.scramble, rng=rng)
-            engine.num_generated = chunk.start  # Halton's fast_forward draws the points skipped
-        return engine.random(chunk.stop - chunk.start)
+        if self.sequence == "halton":
+            halton = qmc.Halton(d, scramble=self.scramble, rng=rng)
+            halton.num_generated = chunk.start  # Halton's fast_forward draws the points skipped
+            return halton.random(chunk.stop - chunk.start)
+        sobol = qmc.Sobol(d, scramble=self.scramble, rng=rng, bits=_SOBOL_BITS)
+        if chunk.start:
+            sobol.fast_forward(chunk.start)
+        return sobol.random(chunk.stop - chunk.start) + _SOBOL_CENTRE
 
     def error(self, sums: list[tuple[int, float, float]], n: int) -> float | None:
         """The standard error of the mean of the replicates (``None`` for one replicate)."""

@@ -9,12 +9,13 @@ processes runs the same computation as the in-memory one.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import tracemalloc
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from box_catalogue import Bump
 
 import symrules as sr
 from symrules.quadrature import QMC, GaussLegendre, MonteCarlo, Product
@@ -22,17 +23,9 @@ from symrules.quadrature import QMC, GaussLegendre, MonteCarlo, Product
 RULES = [QMC(2**12, seed=11), QMC(2**12, "halton", seed=11), MonteCarlo(3 * 2**16 + 5, seed=11),
          Product(GaussLegendre(30))]  # fmt: skip
 BOX = ((0.0, 1.0), (0.0, 2.0), (-1.0, 1.0))
-
-
-@dataclass
-class Bump:
-    """A picklable callable integrand with two fields (a process pool pickles it)."""
-
-    a: float
-    c: np.ndarray
-
-    def __call__(self, x):
-        return np.exp(-self.a * ((x - self.c) ** 2).sum(axis=1))
+# worker processes are spawned, not forked: a fork of a process that runs threads (numba's,
+# jax's, a Dask client's) can deadlock
+SPAWN = multiprocessing.get_context("spawn")
 
 
 def _value_and_grad(rule, executor=None, chunk_size=2**10, make=Bump):
@@ -53,7 +46,7 @@ def test_threads_and_processes_give_the_same_bits(rule):
     here = _value_and_grad(rule)
     with ThreadPoolExecutor(2) as threads:
         _same_bits(_value_and_grad(rule, threads), here)
-    with ProcessPoolExecutor(2) as processes:
+    with ProcessPoolExecutor(2, mp_context=SPAWN) as processes:
         _same_bits(_value_and_grad(rule, processes), here)
 
 
@@ -76,13 +69,13 @@ def test_an_integrand_travels_to_a_process_pool():
 
         return sr.value_and_grad(loss)(0.5)
 
-    with ProcessPoolExecutor(2) as processes:
+    with ProcessPoolExecutor(2, mp_context=SPAWN) as processes:
         _same_bits(value_and_grad(processes), value_and_grad(None))
 
 
 def test_a_closure_cannot_go_to_a_process_pool():
     with (
-        ProcessPoolExecutor(1) as pool,
+        ProcessPoolExecutor(1, mp_context=SPAWN) as pool,
         pytest.raises(sr.QuadratureInputError, match="cannot be sent to a process pool"),
     ):
         sr.integrate(lambda x: x.sum(axis=1), BOX, QMC(2**8, seed=0), executor=pool)
