@@ -28,8 +28,6 @@ from ..engine.reverse import rrule_via_ad
 from ..engine.tangents import (
     NoTangent,
     SkippedTangent,
-    cotangent_at,
-    is_zero,
     tangent_from_leaves,
 )
 from ..engine.tracing import Box, strip
@@ -40,6 +38,7 @@ from .cotangents import (
     fd_f_bar,
     first_order_only,
     fused_value_and_bar,
+    given_tangents,
     push,
     symbolic_pullback,
     wanted_paths,
@@ -211,12 +210,7 @@ def integral_frule(
     dots: tuple, f: Any, rule: QuadratureRule, method: str, points: tuple[Any, ...]
 ) -> tuple[Any, Any]:
     _, f_dot, _, _, points_dot = dots
-    field_dots = {}
-    if not is_zero(f_dot):
-        for path, _ in leaves(f):
-            d = cotangent_at(f_dot, path)
-            if d is not None and not is_zero(d):
-                field_dots[path] = d
+    field_dots = given_tangents(f_dot, [path for path, _ in leaves(f)])
     x, w = quadrature_nodes(f, rule, points)
     y = contract(w, f(x), x, f)
     y_dot: Any = 0.0 * y
@@ -231,12 +225,8 @@ def integral_frule(
         if method == "fd":
             first_order_only(f, points, "method='fd'")
         y_dot = y_dot + np.dot(w, push(f, method, x, field_dots))
-    moving = {}
-    if not is_zero(points_dot):
-        for k in range(len(points)):
-            d = cotangent_at(points_dot, (k,))
-            if d is not None and not is_zero(d):
-                moving[k] = d
+    paths = [(k,) for k in range(len(points))]
+    moving = {k: d for (k,), d in given_tangents(points_dot, paths).items()}
     if moving:
         jumps = _jumps(f, points, list(moving))
         for k, d in moving.items():

@@ -25,14 +25,12 @@ from ..engine.registry import register_frule, register_rrule
 from ..engine.tangents import (
     NoTangent,
     SkippedTangent,
-    cotangent_at,
-    is_zero,
     tangent_from_leaves,
 )
 from ..engine.tracing import strip
 from ..errors import MovingDiscontinuityError
 from .boxes import Face, Plan, box_integral
-from .cotangents import first_order_only, wanted_paths
+from .cotangents import first_order_only, given_tangents, wanted_paths
 from .sums import contract, step_inside
 
 __all__: list[str] = []
@@ -108,20 +106,13 @@ def box_integral_frule(dots: tuple, f: Any, plan: Plan, bounds: tuple[Any, ...])
     """Forward rule of :func:`box_integral`: the pushforward of the fields, reduced with the
     value, plus each moving bound's face integral."""
     _, f_dot, _, bounds_dot = dots
-    field_dots = {}
-    if not is_zero(f_dot):
-        for path, _ in leaves(f):
-            d = cotangent_at(f_dot, path)
-            if d is not None and not is_zero(d):
-                field_dots[path] = d
+    field_dots = given_tangents(f_dot, [path for path, _ in leaves(f)])
     if field_dots and plan.method == "fd":
         first_order_only(f, bounds, "method='fd'")
     _refuse_moving_jumps(f, list(field_dots))
     reduced = plan.reduce(f, bounds, dots=field_dots or None)
     y_dot: Any = 0.0 * reduced.value + reduced.pushed
-    if not is_zero(bounds_dot):
-        for k in range(len(bounds)):
-            d = cotangent_at(bounds_dot, (k,))
-            if d is not None and not is_zero(d) and np.isfinite(strip(bounds[k])):
-                y_dot = y_dot + d * _face_integral(f, plan, bounds, k)
+    for (k,), d in given_tangents(bounds_dot, [(k,) for k in range(len(bounds))]).items():
+        if np.isfinite(strip(bounds[k])):
+            y_dot = y_dot + d * _face_integral(f, plan, bounds, k)
     return reduced.value, y_dot

@@ -36,6 +36,7 @@ __all__ = [
     "fd_f_bar",
     "first_order_only",
     "fused_value_and_bar",
+    "given_tangents",
     "push",
     "resolve_method",
     "symbolic_pullback",
@@ -174,3 +175,18 @@ def check_finite_f_bar(f: Any, f_bar: Any, paths: list[Path], method: str, x: An
             f"{where}. A rule that does not evaluate f at the ends of the domain "
             "(GaussLegendre, TanhSinh, GaussKronrod) avoids an end where a partial is singular"
         )
+
+
+def given_tangents(dot: Any, paths: list[Path]) -> dict[Path, Any]:
+    """The entries of the structural tangent ``dot`` at ``paths`` that are given and nonzero
+    (a forward rule's field or point tangents).
+
+    Examples
+    --------
+    >>> given_tangents((ZeroTangent(), 2.0), [(0,), (1,)])
+    {(1,): 2.0}
+    """
+    if is_zero(dot):
+        return {}
+    found = ((path, cotangent_at(dot, path)) for path in paths)
+    return {path: d for path, d in found if d is not None and not is_zero(d)}
