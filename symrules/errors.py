@@ -23,6 +23,7 @@ __all__ = [
     "FiniteDifferenceError",
     "InputError",
     "KernelError",
+    "LiftingError",
     "MethodError",
     "MissingCotangentError",
     "MovingDiscontinuityError",
@@ -133,6 +134,23 @@ class ExpressionTooLargeError(SymbolicError):
 
 class NoNumpyPrinterError(SymbolicError):
     """An expression calls a function that has no vectorized numpy translation."""
+
+
+class LiftingError(SymbolicError):
+    """A plain numpy integrand cannot be lifted to SymPy (``Integrand.from_function``): it
+    calls numpy in a way with no SymPy expression per node (a sum over the nodes, a sort,
+    indexing across them, a Python ``if`` on a lifted value); the message names the call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import symrules as sr
+    >>> try:
+    ...     sr.Integrand.from_function(lambda x: np.cumsum(np.exp(x)))
+    ... except LiftingError as err:
+    ...     print(str(err).split(" (")[0])
+    numpy.cumsum has no SymPy counterpart per node
+    """
 
 
 class KernelError(SymrulesError, RuntimeError):

@@ -12,16 +12,21 @@ to numpy source), :mod:`~symrules.symbolic.codegen` (the module of rules around 
 :mod:`~symrules.symbolic.compiled` (a kernel compiled once, by numba, on first use),
 :mod:`~symrules.symbolic.loader` (compiled once, cached, shown in tracebacks), then
 :mod:`~symrules.symbolic.integrand` (the :class:`Integrand` callable object, in one variable or
-several, and its registered rules; :mod:`~symrules.symbolic.arguments` checks the parameters
+several; :mod:`~symrules.symbolic.integrand_rules` registers its rules,
+:mod:`~symrules.symbolic.arguments` checks the parameters
 and points its code is called with, :mod:`~symrules.symbolic.breakpoints` finds where its
 pieces meet and
 :mod:`~symrules.symbolic.display` shows it), :mod:`~symrules.symbolic.pullback`
-(:func:`symbolic_rule`, the generated pullback alone) and :mod:`~symrules.symbolic.decorator`
+(:func:`symbolic_rule`, the generated pullback alone), :mod:`~symrules.symbolic.lifting` (a
+plain numpy integrand lifted to SymPy, ``Integrand.from_function``),
+:mod:`~symrules.symbolic.export` (an Integrand's rules printed for JAX and PyTorch) and
+:mod:`~symrules.symbolic.decorator`
 (:func:`integrand`, and the :class:`~symrules.symbolic.decorator.IntegrandFamily` of a function
 whose parameters have no values yet).
 Importing this package imports SymPy; ``import symrules`` alone does not.
 """
 
+from . import integrand_rules as _integrand_rules  # noqa: F401  (registers the rules)
 from .decorator import integrand
 from .integrand import Integrand
 from .pullback import symbolic_rule

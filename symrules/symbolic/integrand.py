@@ -24,10 +24,8 @@ from typing import Any
 
 import sympy as sp
 
-from ..engine.needs import Needs
 from ..engine.primitives import primitive
-from ..engine.registry import register_frule, register_rrule
-from ..engine.tangents import SkippedTangent, Tangent, is_zero
+from ..engine.tangents import Tangent
 from ..engine.tracing import Box
 from ..errors import InputError, ParameterNameError
 from .arguments import (
@@ -42,9 +40,10 @@ from .breakpoints import found_in, moving_jumps
 from .compiled import Kernel
 from .declaration import declared, user_symbols
 from .display import Partials, expression_repr, latex_table, show_value, shown_symbols
+from .export import to_jax, to_torch
 from .loader import GeneratedRules, generated_rules
 
-__all__ = ["Integrand"]
+__all__ = ["Integrand", "generated_call"]
 
 
 @primitive
@@ -294,10 +293,74 @@ class Integrand:
         """
         return moving_jumps(self._rules)
 
+    @classmethod
+    def from_function(cls, fn: Any, var: Any = "x", backend: str | None = None) -> Integrand:
+        """A plain numpy integrand lifted to SymPy: its fields become the parameters.
+
+        ``fn`` is a closure, a callable object, a ``functools.partial`` or a bound method;
+        its differentiable fields (real scalars and 1-D arrays) become parameters named after
+        their paths (``p``, ``p_0``, ``layer_w``), and calling it once on a SymPy stand-in for
+        ``x`` gives the expression. See :func:`~symrules.symbolic.lifting.lift`, which also
+        returns the map from field paths to parameter names.
+
+        Raises
+        ------
+        LiftingError
+            ``fn`` calls numpy in a way with no SymPy counterpart per node (a sum over the
+            nodes, a sort, a Python ``if`` on a value); the message names the call.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> def line(p):
+        ...     return lambda x: p[0] * x + p[1]
+        >>> Integrand.from_function(line(np.array([2.0, 1.0])))
+        Integrand('p[0]*x + p[1]', var='x', p=[2.0, 1.0])
+        """
+        from .lifting import lift  # lifting builds on Integrand: imported on first use
+
+        return lift(fn, var, backend).integrand
+
     @property
     def source(self) -> str:
         kernel = self.kernel
         return self._rules.source if kernel is None else f"{self._rules.source}\n\n{kernel.source}"
+
+    def to_jax(self) -> Callable[..., Any]:
+        """``g(params, x)``: this integrand in JAX, a ``jax.custom_vjp`` whose backward is the
+        generated closed-form pullback (see :func:`~symrules.symbolic.export.to_jax`; its
+        ``g.source`` is the generated JAX code, ``g.params`` the current values).
+
+        Examples
+        --------
+        >>> import jax
+        >>> import numpy as np
+        >>> f = Integrand("a*exp(-b*x**2)", a=2.0, b=0.5)
+        >>> g, x = f.to_jax(), np.linspace(0.0, 1.0, 5)
+        >>> grads = jax.grad(lambda p: g(p, x).sum())(g.params)
+        >>> bool(np.isclose(grads["a"], np.sum(f(x)) / 2.0, rtol=1e-6))  # float32 unless x64
+        True
+        """
+        return to_jax(self._rules.derivation, self._params)
+
+    def to_torch(self) -> type:
+        """``F``: this integrand as a ``torch.autograd.Function``, ``F.apply(x, *params)`` in
+        the order of ``F.names``, whose backward is the generated pullback (see
+        :func:`~symrules.symbolic.export.to_torch`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import torch
+        >>> f = Integrand("a*exp(-b*x**2)", a=2.0, b=0.5)
+        >>> F = f.to_torch()
+        >>> a, b = (p.requires_grad_() for p in F.params.values())
+        >>> x = torch.linspace(0.0, 1.0, 5, dtype=torch.float64)
+        >>> F.apply(x, a, b).sum().backward()
+        >>> bool(np.isclose(a.grad, np.sum(f(x.numpy())) / 2.0)), F.names
+        (True, ('a', 'b'))
+        """
+        return to_torch(self._rules.derivation, self._params)
 
     @property
     def backend(self) -> str:
@@ -330,6 +393,11 @@ def _unpickled(expr: Any, var: Any, backend: str, params: dict[str, Any]) -> Int
     return Integrand(expr, var=var, backend=backend, **params)
 
 
+def generated_call(f: Integrand, x: Any) -> tuple[GeneratedRules, Any, list[Any]]:
+    """What ``f``'s generated code is called with: its rules, ``x`` checked, its parameters."""
+    return f._rules, _points(f, x), numpy_args(f._params.values())
+
+
 def _points(f: Integrand, x: Any) -> Any:
     """``x`` checked: nodes of any shape, or for several variables points of shape (n, d)."""
     d = f._rules.declaration
@@ -342,60 +410,3 @@ def _one_variable(f: Integrand) -> None:
             f"breakpoints are points of one variable; {f.expr} is in the variables "
             f"{f.var}: split its domain yourself where its pieces meet"
         )
-
-
-@register_rrule(Integrand)
-def integrand_rrule(f: Integrand, x: Any, *, needs: Needs) -> tuple[Any, Callable[[Any], tuple]]:
-    """Reverse rule of an Integrand: the generated pullback, contracted over the nodes.
-
-    ``pullback(y_bar)`` returns ``(Tangent(f, **param_bars), x_bar)``: one cotangent per
-    parameter (a number, or a vector for an array parameter), never one per node; ``x_bar``
-    has the shape of ``x`` (``(n, d)`` in several variables: column ``k`` is ``y_bar *
-    df/dvar[k]``). ``x_bar`` is not computed (:class:`~symrules.SkippedTangent`) when
-    ``needs`` does not ask for it, as for a quadrature's nodes.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import symrules as sr
-    >>> f = Integrand("a*x**2", a=3.0)
-    >>> y, pullback = integrand_rrule(f, np.array([1.0, 2.0]), needs=sr.Needs())
-    >>> f_bar, x_bar = pullback(np.array([1.0, 1.0]))
-    >>> float(f_bar.a), x_bar.tolist()
-    (5.0, [6.0, 12.0])
-    """
-    x = _points(f, x)
-    y, pullback = f._rules.rrule(x, *numpy_args(f._params.values()))
-    need_x_bar = needs[1]
-    names = f._rules.declaration.names
-
-    def integrand_pullback(y_bar: Any) -> tuple[Any, Any]:
-        *param_bars, x_bar = pullback(y_bar, need_x_bar)
-        f_bar = Tangent(f, **dict(zip(names, param_bars, strict=True)))
-        return f_bar, SkippedTangent() if x_bar is None else x_bar
-
-    return y, integrand_pullback
-
-
-@register_frule(Integrand)
-def integrand_frule(dots: tuple[Any, Any], f: Integrand, x: Any) -> tuple[Any, Any]:
-    """Forward rule of an Integrand: the generated pushforward.
-
-    ``dots = (f_dot, x_dot)`` with ``f_dot`` a ``Tangent(f, ...)`` (missing fields are zero)
-    or ``ZeroTangent()``; in several variables ``x_dot`` has the shape ``(n, d)`` of ``x`` and
-    contributes ``sum_k df/dvar[k] * x_dot[:, k]``.
-
-    Examples
-    --------
-    >>> import symrules as sr
-    >>> f = Integrand("a*x**2", a=3.0)
-    >>> y, y_dot = integrand_frule((sr.Tangent(f, a=1.0), 0.5), f, 2.0)
-    >>> float(y), float(y_dot)
-    (12.0, 10.0)
-    """
-    f_dot, x_dot = dots
-    given = f_dot.fields if isinstance(f_dot, Tangent) else {}
-    param_dots = [given.get(name) for name in f._rules.declaration.names]
-    param_dots = [None if d is None or is_zero(d) else d for d in param_dots]
-    x_dot = None if is_zero(x_dot) else x_dot
-    return f._rules.frule(_points(f, x), *numpy_args(f._params.values()), x_dot, *param_dots)
