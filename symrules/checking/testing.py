@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.fields import Path, leaves, path_name, replace_leaves
+from ..engine.jit import jit as jit_function
 from ..engine.registry import frule, rrule
 from ..engine.reverse import rrule_via_ad
 from ..engine.tangents import NoTangent, ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
@@ -343,6 +344,20 @@ def check_frule(
         raise RuleCheckError("\n".join(failures))
 
 
+def _pulled_back(fun: Any, args: tuple, y_bar: Any, jit: bool) -> tuple[Any, tuple]:
+    """``(y, (f_bar, *arg_bars))`` by the engine, or by jit's code traced at leaves + 1e-3."""
+
+    def pulled(f: Any, *a: Any) -> tuple[Any, tuple]:
+        y, pullback = rrule_via_ad(f, *a)
+        return y, pullback(y_bar)
+
+    if not jit:
+        return pulled(fun, *args)
+    compiled, inputs = jit_function(pulled), (fun, *args)
+    compiled(*replace_leaves(inputs, {p: v * (1 + 1e-3) + 1e-3 for p, v in leaves(inputs)}))
+    return compiled(*inputs)
+
+
 def check_grad(
     fun: Any,
     *args: Any,
@@ -350,12 +365,14 @@ def check_grad(
     atol: float = ATOL,
     rng: np.random.Generator | None = None,
     fdm: FDM | None = None,
+    jit: bool = False,
 ) -> None:
     """Check the engine's gradient of ``fun`` at ``args``, arguments and fields, entry by entry.
 
     Runs :func:`symrules.rrule_via_ad` and pulls back ``y_bar = 1`` (a random ``y_bar`` for
     a non-scalar output); every entry of every float argument and of every float field of
     ``fun`` must match :func:`symrules.finite_differences.gradient` of ``<y_bar, fun>``.
+    ``jit=True`` checks :func:`symrules.jit`'s code for the same pullback, replayed at ``args``.
 
     Raises
     ------
@@ -378,10 +395,11 @@ def check_grad(
     fdm = central_fdm(5) if fdm is None else fdm
     call = _Call(fun, args, {})
     what = f"the gradient of {call.name}"
-    y, pullback = rrule_via_ad(fun, *args)
     y_ref = call(call.inputs)
-    _check_primal(y, y_ref, what, rtol, atol)
     y_bar = 1.0 if np.ndim(y_ref) == 0 else _random_cotangent(y_ref, rng, call.name)
+    y, cotangents = _pulled_back(fun, args, y_bar, jit)
+    what += " (jit)" if jit else ""
+    _check_primal(y, y_ref, what, rtol, atol)
     check_along = _directional(call, y_bar, what, rng, fdm, rtol, atol)
 
     def check_leaf(k: int, path: Path, leaf: Any, ct: Any, label: str, note: str) -> str | None:
@@ -399,4 +417,4 @@ def check_grad(
             label, what, "reverse mode", ad[i], "finite differences", fd[i], note + where
         )
 
-    _check_cotangents(call, pullback(y_bar), what, check_leaf)
+    _check_cotangents(call, cotangents, what, check_leaf)

@@ -15,7 +15,8 @@ and ``construction`` modules behind :mod:`symrules.scipy` and :mod:`symrules.num
 (:mod:`~symrules.engine.tracing`) intercepts numpy calls on traced values and recording
 (:mod:`~symrules.engine.recording`) applies their rules and :mod:`~symrules.engine.sweep`
 walks the tape back; :mod:`~symrules.engine.reverse` and :mod:`~symrules.engine.forward` are
-the user's entry points. Broadcasting is undone in one
+the user's entry points; :mod:`~symrules.engine.jit` runs a computation as generated code
+after staging it once (:mod:`~symrules.engine.staging`). Broadcasting is undone in one
 place, :mod:`~symrules.engine.broadcasting`.
 """
 
@@ -30,6 +31,7 @@ from . import numpy_table as _numpy_table  # noqa: F401  (registers the numpy ta
 from . import scipy_special as _scipy_special  # noqa: F401  (and scipy.special)
 from .fields import fields, with_fields
 from .forward import jvp
+from .jit import jit
 from .needs import Needs
 from .primitives import non_differentiable, primitive
 from .registry import frule, register_frule, register_rrule, rrule
@@ -37,6 +39,7 @@ from .reverse import grad, hessian, jacobian, rrule_via_ad, value_and_grad, vjp
 from .tangents import NoTangent, SkippedTangent, Tangent, ZeroTangent
 
 __all__ = [
+    "jit",
     "Needs",
     "NoTangent",
     "SkippedTangent",

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .assignments import assignment_refused
 from .broadcasting import shape_of
 from .fields import children, is_differentiable, leaves, replace_leaves
-from .tracing import Box, Trace, assignment_refused
+from .tracing import Box, Trace
 
 __all__ = ["jvp"]
 

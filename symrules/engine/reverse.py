@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .assignments import assignment_refused
 from .broadcasting import shape_of
 from .fields import Path, children, is_differentiable, leaves, replace_leaves
 from .needs import EVERYTHING, Needs
@@ -24,7 +25,7 @@ from .tangents import (
     NoTangent,
     SkippedTangent,
 )
-from .tracing import Box, Trace, assignment_refused, strip
+from .tracing import Box, Trace, strip
 
 __all__ = ["grad", "hessian", "jacobian", "rrule_via_ad", "value_and_grad", "vjp"]
 

@@ -303,8 +303,8 @@ def _shapes(x: Any) -> Any:
     """``x`` with its float arrays replaced by their shapes (see :class:`ShapeOnly`)."""
     if type(x) is np.ndarray:
         return ShapeOnly(x.shape, x.dtype) if x.dtype.kind in "fc" else x
-    if getattr(type(x), "_symrules_traced", False):
-        return ShapeOnly(x.shape, x.dtype)
+    if getattr(type(x), "_symrules_traced", False) and x.dtype.kind in "fc":
+        return ShapeOnly(x.shape, x.dtype)  # an integer index is kept (a staged one, by jit)
     if isinstance(x, tuple | list):
         return type(x)(map(_shapes, x))
     return x

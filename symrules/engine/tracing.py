@@ -37,7 +37,15 @@ from .registry import NON_DIFFERENTIABLE
 from .table import composite, normalize_call, table_entry
 from .watched import WatchedArray, report
 
-__all__ = ["Box", "Node", "Trace", "assignment_refused", "bind", "is_traced", "strip"]
+__all__ = [
+    "Box",
+    "Node",
+    "Trace",
+    "bind",
+    "is_traced",
+    "staging",
+    "strip",
+]
 
 _levels = itertools.count(1)
 _node_numbers = itertools.count()
@@ -47,9 +55,11 @@ _FUNCTION_TYPES = {np.ufunc, types.FunctionType, types.BuiltinFunctionType}
 
 
 class Trace:
-    """One differentiation in progress: a level (nesting order) and its mode."""
+    """One differentiation in progress: a level (nesting order) and its mode. (A staging
+    trace, :class:`~symrules.engine.staging.StageTrace`, records instead.)"""
 
     __slots__ = ("forward", "level")
+    stage = False
 
     def __init__(self, forward: bool = False) -> None:
         self.level = next(_levels)
@@ -105,8 +115,13 @@ def is_traced(x: Any) -> bool:
 
 
 def strip(x: Any) -> Any:
-    """``x`` with every traced value, at every level, replaced by its primal value."""
+    """``x`` with every traced value, at every level, replaced by its primal value.
+
+    A staged value (:mod:`~symrules.engine.staging`) is a value: it stays, and what is done
+    with it is recorded."""
     while type(x) is Box:
+        if x.trace.stage:
+            return x
         x = x.value
     if isinstance(x, _PLAIN):
         return x
@@ -144,6 +159,8 @@ class Box:
         return bind(func, args, kwargs)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if self.trace.stage:  # a plain array from here on: valid while the value is the same
+            return np.asarray(self.trace.guard(self, "value"), dtype=dtype)  # type: ignore[attr-defined]
         raise TracingError(
             "a traced value was converted to a plain numpy array (np.asarray, np.array, "
             "math.*, or assignment into an array), which would drop its derivative; use "
@@ -153,12 +170,24 @@ class Box:
         )
 
     def _lost(self, *_: Any) -> Any:
+        if self.trace.stage:
+            return self.trace.guard(self, "value")  # type: ignore[attr-defined]
         raise TracingError(
             "a traced value was converted to a Python number (float(), int(), math.*), which "
             "would drop its derivative; use numpy functions (np.exp, ...) instead"
         )
 
-    __float__ = __int__ = __complex__ = __index__ = _lost
+    def __float__(self) -> float:
+        return float(self._lost())
+
+    def __int__(self) -> int:
+        return int(self._lost())
+
+    def __complex__(self) -> complex:
+        return complex(self._lost())
+
+    def __index__(self) -> int:
+        return operator.index(self._lost())
 
     def __setitem__(self, key: Any, value: Any) -> None:
         raise TracingError(
@@ -167,6 +196,8 @@ class Box:
         )
 
     def __bool__(self) -> bool:
+        if self.trace.stage:  # a branch on a staged value: the program holds on this side
+            return self.trace.guard(self, "bool")  # type: ignore[attr-defined]
         return bool(self.value)
 
     # the comparisons (attached below) are elementwise, as for arrays: a Box is unhashable.
@@ -182,6 +213,8 @@ class Box:
     def __abs__(self) -> Any:
         return bind(np.absolute, (self,), _NO_KWARGS)
 
+    def __invert__(self) -> Any:
+        return bind(np.invert, (self,), _NO_KWARGS)
     def __len__(self) -> int:
         return len(self.value)
 
@@ -225,32 +258,8 @@ class Box:
             )
         return self if dtype == self.dtype else bind(astype, (self, dtype), _NO_KWARGS)
 
-    def sum(self, *args: Any, **kwargs: Any) -> Any:
-        return np.sum(self, *args, **kwargs)
-
-    def mean(self, *args: Any, **kwargs: Any) -> Any:
-        return np.mean(self, *args, **kwargs)
-
-    def prod(self, *args: Any, **kwargs: Any) -> Any:
-        return np.prod(self, *args, **kwargs)
-
-    def max(self, *args: Any, **kwargs: Any) -> Any:
-        return np.max(self, *args, **kwargs)
-
-    def min(self, *args: Any, **kwargs: Any) -> Any:
-        return np.min(self, *args, **kwargs)
-
-    def cumsum(self, *args: Any, **kwargs: Any) -> Any:
-        return np.cumsum(self, *args, **kwargs)
-
-    def dot(self, other: Any) -> Any:
-        return np.dot(self, other)
-
-    def squeeze(self, axis: Any = None) -> Any:
-        return np.squeeze(self, axis)
-
-    def clip(self, a_min: Any = None, a_max: Any = None) -> Any:
-        return np.clip(self, a_min, a_max)
+    # the array methods that are numpy functions: x.sum(...) is np.sum(x, ...), and so on
+    sum = mean = prod = max = min = cumsum = dot = squeeze = clip = all = any = None
 
 
 def _binary(ufunc: np.ufunc, reflected: bool = False) -> Callable[[Box, Any], Any]:
@@ -275,9 +284,23 @@ for _op, _ufunc in [
     ("pow", np.power),
     ("mod", np.remainder),
     ("matmul", np.matmul),
+    ("and", np.bitwise_and),
+    ("or", np.bitwise_or),
+    ("xor", np.bitwise_xor),
 ]:
     setattr(Box, f"__{_op}__", _binary(_ufunc))
     setattr(Box, f"__r{_op}__", _binary(_ufunc, reflected=True))
+def _method(function: Callable[..., Any]) -> Callable[..., Any]:
+    def method(self: Box, *args: Any, **kwargs: Any) -> Any:
+        return function(self, *args, **kwargs)
+
+    method.__name__ = function.__name__
+    return method
+
+
+for _name in ("sum", "mean", "prod", "max", "min", "cumsum", "dot", "squeeze", "clip", "all",
+              "any"):  # fmt: skip
+    setattr(Box, _name, _method(getattr(np, _name)))
 for _op, _ufunc in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
                     ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal)]:  # fmt: skip
     setattr(Box, f"__{_op}__", _binary(_ufunc))
@@ -285,27 +308,6 @@ for _op, _ufunc in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
 
 # ---------------------------------------------------------------------------------------
 # dispatch
-
-
-class _AssignmentRefused:
-    """Names numpy's error for ``plain_array[i] = traced``: numpy takes the traced value for a
-    sequence (it can be indexed) before it could ask for its value. A class, not a
-    ``contextlib`` generator: it wraps every differentiated call, and costs less."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, err: Any, tb: Any) -> None:
-        if kind is ValueError and "setting an array element with a sequence" in str(err):
-            raise TracingError(
-                "a traced value was assigned into an element of a plain numpy array "
-                "(out[i] = traced), which would drop its derivative; build the array with "
-                "np.stack, np.concatenate or np.where instead"
-            ) from None
-
-
-#: ``with assignment_refused:`` around user code run on traced values.
-assignment_refused = _AssignmentRefused()
 
 
 def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
@@ -343,6 +345,9 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
     try:
         if fun in NON_DIFFERENTIABLE:
             plain = [strip(arg) for arg in args]
+            if staging.active and any(_has_box(p) for p in plain):  # staged values remain
+                staged = next(b for p in plain for _, b in leaves(p, _is_box))
+                return staged.trace.record_plain(fun, plain, kwargs)
             y = fun(*plain, **kwargs)
             if type(y) is WatchedArray:  # a step where a watched array meets a traced value
                 report(fun, plain, y)
@@ -360,6 +365,8 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
             uargs[pos - 1] = b.value
     else:
         callee = _unbox_nested(fun, args, uargs, top)
+    if trace.stage:
+        return trace.record(fun, callee, uargs, kwargs, top)  # type: ignore[attr-defined]
     if trace.forward:
         out = forward_rule(fun, callee, uargs, kwargs, top)
         if out is None:
@@ -373,6 +380,15 @@ def bind(fun: Any, args: tuple, kwargs: dict) -> Any:
     if vjp is None:
         return y
     return Box(y, trace, Node(tuple([item[2].node for item in top]), vjp))
+
+
+class _Staging:
+    """How many computations are being staged now (the fast path looks no further if 0)."""
+
+    active = 0
+
+
+staging = _Staging()
 
 
 def _unbox_nested(fun: Any, args: tuple, uargs: list, top: list) -> Any:

@@ -27,6 +27,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from scipy.special import roots_legendre
 
+from ..engine.staging import is_staged
 from ..errors import ConvergenceError, ConvergenceWarning, QuadratureInputError
 from .rules import Composite, QuadratureRule, Reference
 from .transforms import transform
@@ -276,6 +277,7 @@ class GaussKronrod(QuadratureRule):
         True
         """
         where = f"GaussKronrod(order={self.order}).integrate_adaptive"
+        a, b = (float(v) if is_staged(v) else v for v in (a, b))  # jit: guarded by value
         for name, value in (("a", a), ("b", b)):
             if not isinstance(value, (int, float, np.integer, np.floating)):
                 raise QuadratureInputError(f"{where}: bound {name} must be a plain number")

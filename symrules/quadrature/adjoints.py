@@ -120,12 +120,11 @@ def _jumps(f: Any, points: tuple[Any, ...], which: list[int]) -> dict[int, Any]:
     x = np.stack([p for _, _, p in where])
     fx = f(x)
     check_values(fx, x, "f at the domain points")
-    with np.errstate(all="ignore"):
-        at_points = np.asarray(strip(f(np.array([float(strip(points[k])) for k, _, _ in where]))))
+    with np.errstate(all="ignore"):  # (strip, not np.asarray: jit stages these values)
+        at_points = strip(f(np.stack([strip(points[k]) for k, _, _ in where])))
     singular = np.isinf(at_points)
-    if not np.all(np.isfinite(np.asarray(strip(fx))[~singular])):
-        non_finite(np.asarray(strip(fx))[~singular], np.asarray(strip(x))[~singular],
-                   "f next to a traced domain point")  # fmt: skip
+    if not np.all(np.isfinite(strip(fx)[~singular])):
+        non_finite(strip(fx)[~singular], strip(x)[~singular], "f next to a traced domain point")
     jumps: dict[int, Any] = dict.fromkeys(which, 0.0)
     for i, (k, sign, _) in enumerate(where):
         jumps[k] = jumps[k] + sign * (at_points[i] if singular[i] else fx[i])

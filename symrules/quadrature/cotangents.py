@@ -23,8 +23,9 @@ from ..engine.fields import Path, get_path, leaves, path_name, replace_leaves
 from ..engine.forward import jvp
 from ..engine.needs import Needs
 from ..engine.registry import frule, has_frule, has_rrule, rrule
+from ..engine.staging import differentiated
 from ..engine.tangents import ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
-from ..engine.tracing import is_traced, strip
+from ..engine.tracing import strip
 from ..errors import MethodError, QuadratureInputError, RuleError
 from .sums import node_name
 
@@ -67,7 +68,8 @@ def resolve_method(f: Any, method: str) -> str:
 
 
 def first_order_only(f: Any, points: tuple[Any, ...], why: str) -> None:
-    if is_traced(f) or is_traced(points):
+    """Refuse ``why`` under an outer differentiation (staging by ``jit`` is none)."""
+    if differentiated(f) or differentiated(points):
         raise MethodError(
             f"{why} gives first derivatives only, and an outer differentiation traces this "
             "integral: use method='ad' or 'symbolic' with adjoint='discrete'"

@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..engine.primitives import non_differentiable, primitive
+from ..engine.staging import is_staged
 from ..engine.tracing import Box, strip
 from ..errors import QuadratureInputError
 from .adaptive import AdaptiveResult, GaussKronrod
@@ -239,15 +240,15 @@ def _checked_domain(domain: Any) -> tuple[Any, ...]:
         traced = type(p) is Box
         value = strip(p)
         if type(value) is not float:
-            if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "biuf":
+            if np.ndim(value) != 0 or np.result_type(value).kind not in "biuf":
                 raise QuadratureInputError(f"domain point {name} must be a real scalar, got {p!r}")
-            value = float(value)
+            value = value if is_staged(value) else float(value)  # jit: checked, not frozen
         if value != value:
             raise QuadratureInputError(f"domain point {name} is NaN")
         if abs(value) == math.inf and (traced or 0 < k < len(domain) - 1):
             why = "traced: no derivative exists at inf" if traced else "an interior breakpoint"
             raise QuadratureInputError(f"domain point {name} is {value}, {why}")
-        if points and math.isinf(value - previous) and math.isfinite(value + previous):
+        if points and np.isinf(value - previous) and np.isfinite(value + previous):
             raise QuadratureInputError(
                 f"the panel from {names[k - 1]} = {previous:g} to {name} = {value:g} is wider "
                 "than the largest float (its width overflows float64): add a breakpoint at 0, "

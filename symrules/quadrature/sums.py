@@ -55,9 +55,9 @@ def check_values(fx: Any, x: Any, what: str = "f") -> None:
             f"{what} returned values of shape {shape} for {count}; a vectorized integrand "
             "returns one value per node (e.g. p * np.ones(len(x)) for a constant)"
         )
-    values = np.asarray(strip(fx))
-    if values.dtype.kind not in "biuf":
-        raise QuadratureInputError(f"{what} returned {values.dtype} values; real values needed")
+    dtype = np.result_type(strip(fx))  # not np.asarray: a staged value stays staged
+    if dtype.kind not in "biuf":
+        raise QuadratureInputError(f"{what} returned {dtype} values; real values needed")
 
 
 def non_finite(fx: Any, x: Any, what: str, f: Any = None) -> None:
@@ -123,5 +123,5 @@ def step_inside(p: Any, toward: Any) -> Any:
     >>> bool(step_inside(1.0, 0.0) == np.nextafter(1.0, 0.0))
     True
     """
-    value = float(strip(p))
-    return p + (np.nextafter(value, float(strip(toward))) - value)
+    value = strip(p)  # not float(): a value staged by jit stays staged
+    return p + (np.nextafter(value, strip(toward)) - value)

@@ -178,11 +178,12 @@ CATALOGUE = {
 }
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
 @pytest.mark.parametrize("case", CATALOGUE.values(), ids=CATALOGUE.keys())
-def test_rrule_agrees_with_finite_differences(case, rng):
+def test_rrule_agrees_with_finite_differences(case, compiled, rng):
     fn, *args = case
-    if sr.rrule(fn, *args) is None:  # a composite written in numpy: check the engine instead
-        sr.testing.check_grad(lambda *a: np.sum(np.sin(fn(*a))), *args, rng=rng)
+    if compiled or sr.rrule(fn, *args) is None:  # a composite: check the engine instead
+        sr.testing.check_grad(lambda *a: np.sum(np.sin(fn(*a))), *args, rng=rng, jit=compiled)
     else:
         check_rrule(fn, *args, rng=rng)
 
@@ -429,15 +430,16 @@ def _scalarized(fn, kwargs):
     return scalar
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
 @pytest.mark.parametrize("case", KEYWORD_FORMS.values(), ids=KEYWORD_FORMS.keys())
-def test_keyword_form_agrees_with_finite_differences(case, rng):
+def test_keyword_form_agrees_with_finite_differences(case, compiled, rng):
     fn, args, kwargs = case
     if composite(fn) is None:  # a composite has no rule of its own: the engine checks it
         check_rrule(fn, *args, rng=rng, **kwargs)
     if any(isinstance(a, list) for a in args):
         return
     scalar = _scalarized(fn, kwargs)
-    sr.testing.check_grad(scalar, *args, rng=rng)  # the engine on the keyword call
+    sr.testing.check_grad(scalar, *args, rng=rng, jit=compiled)  # the engine on the keyword call
     if composite(fn) is None:
         check_frule(fn, *args, rng=rng, **kwargs)
     else:  # forward mode through the composite, against the reverse mode just checked

@@ -62,10 +62,15 @@ def params_of(problem: Problem) -> np.ndarray:
     return np.array(list(problem.params.values()))
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("problem", CATALOGUE, ids=lambda p: p.id)
-def test_catalogue_value_and_gradient(problem, method):
-    value, g = sr.value_and_grad(loss_of(problem, method))(params_of(problem))
+def test_catalogue_value_and_gradient(problem, method, compiled):
+    run = sr.value_and_grad(loss_of(problem, method))
+    if compiled:  # traced at a nearby point, then the generated code runs at the problem's
+        run = sr.jit(run)
+        run(params_of(problem) * 1.001)
+    value, g = run(params_of(problem))
     np.testing.assert_allclose(value, problem.value, rtol=EXACT_RTOL)
     rtol = FD_RTOL if method == "fd" else EXACT_RTOL
     np.testing.assert_allclose(g, problem.gradient, rtol=rtol, atol=ATOL)
