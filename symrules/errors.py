@@ -213,12 +213,12 @@ class MethodError(QuadratureInputError):
     Examples
     --------
     >>> import symrules as sr
-    >>> try:
-    ...     sr.integrate(lambda x: x, (0, 1), method="symbolic")
+    >>> import numpy as np
+    >>> try:  # a running sum over the nodes has no SymPy expression per node
+    ...     sr.integrate(lambda x: np.cumsum(x), (0, 1), method="symbolic")
     ... except MethodError as err:
     ...     print(str(err).split(";")[0])
-    method='symbolic' needs an Integrand (or a callable with a registered reverse rule) whose
-    partials are generated
+    method='symbolic' needs an Integrand, or a plain numpy integrand that lifts to SymPy
     """
 
 

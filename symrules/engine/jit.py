@@ -41,7 +41,7 @@ from .staging import Guard, StageTrace, Step, Var, is_value, stage_inputs
 from .tangents import Tangent
 from .tracing import Box, staging
 
-__all__ = ["MAX_PROGRAMS", "MAX_SIGNATURES", "Compiled", "Jitted", "jit"]
+__all__ = ["MAX_PROGRAMS", "MAX_SIGNATURES", "Compiled", "Jitted", "jit", "signature"]
 
 #: The most signatures one jitted function keeps programs for (least recently used dropped).
 MAX_SIGNATURES = 64
@@ -53,8 +53,20 @@ class _Stale(Exception):
     """A guard of the program failed: trace again."""
 
 
-def _signature(x: Any, seen: frozenset[int] = frozenset()) -> Any:
-    """What a program depends on besides the values of its inputs (see the module doc)."""
+def signature(x: Any, identity: bool = True, seen: frozenset[int] = frozenset()) -> Any:
+    """What a computation on ``x`` depends on besides the values of its float leaves: their
+    shapes and dtypes, and every other value (see the module doc); a function is known by
+    its identity, or with ``identity=False`` by its code.
+
+    Examples
+    --------
+    >>> def make(a, n):
+    ...     return lambda x: a * x**n
+    >>> signature(make(1.0, 2), False) == signature(make(5.0, 2), False)
+    True
+    >>> signature(make(1.0, 2), False) == signature(make(1.0, 3), False)
+    False
+    """
     if is_value(x):
         kind = np.result_type(x)
         if kind.kind in "fc":
@@ -66,8 +78,8 @@ def _signature(x: Any, seen: frozenset[int] = frozenset()) -> Any:
     if kids is None or id(x) in seen:  # an opaque object, or a cycle back to one seen above
         return ("object", id(x))
     seen = seen | {id(x)}
-    return (type(x), id(x) if callable(x) else None,
-            tuple((k, _signature(v, seen)) for k, v in kids.items()))  # fmt: skip
+    which = (id(x) if identity else getattr(x, "__code__", None)) if callable(x) else None
+    return (type(x), which, tuple((k, signature(v, identity, seen)) for k, v in kids.items()))
 
 
 def _inputs(args: tuple) -> list[Any]:
@@ -278,7 +290,7 @@ class Jitted:
         return sum(len(programs) for programs in self._cache.values())
 
     def __call__(self, *args: Any) -> Any:
-        key = tuple(_signature(a) for a in args)
+        key = tuple(signature(a) for a in args)
         programs = self._cache.get(key)
         if programs is not None:
             self._cache.move_to_end(key)

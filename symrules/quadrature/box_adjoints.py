@@ -57,12 +57,13 @@ def _refuse_moving_jumps(f: Any, paths: list[Any]) -> None:
     is missing from every quadrature on fixed points."""
     inner, prefix = (f.f, ("f",)) if isinstance(f, Face) else (f, ())
     jumps = getattr(type(inner), "moving_jumps", None)
-    moving = [(name,) for name in jumps(inner)] if jumps is not None else []
-    named = [p for p in paths if p[: len(prefix)] == prefix and p[len(prefix) :][:1] in moving]
+    # an Integrand names its parameters, a lifted callable gives the paths of its fields
+    moving = [m if isinstance(m, tuple) else (m,) for m in jumps(inner)] if jumps else []
+    named = [p for p in paths if any(p[: len(prefix) + len(m)] == (*prefix, *m) for m in moving)]
     if named:
         fields = ", ".join(path_name(p, "f") for p in named)
         raise MovingDiscontinuityError(
-            f"{inner.expr} has a jump across the box that moves with {fields}: its surface term "
+            f"f has a jump across the box that moves with {fields}: its surface term "
             "is missing from every quadrature on fixed points, so the gradient would be wrong "
             "silently. Split the box where the jump sits so that it lies on a face whose bound "
             "is traced (Leibniz' rule then gives the term exactly)"

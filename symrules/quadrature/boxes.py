@@ -169,7 +169,7 @@ def _chunk_size(chunk_size: Any) -> int:
 
 def _plan(
     f: Any, domain: Any, rule: Any, method: str, chunk_size: Any, executor: Any
-) -> tuple[Plan, tuple[Any, ...]]:
+) -> tuple[Any, Plan, tuple[Any, ...]]:
     bounds = _bounds(domain)
     d = len(bounds) // 2
     _check_integrand(f, d)
@@ -178,15 +178,16 @@ def _plan(
             f"executor must be a concurrent.futures.Executor (a thread or process pool, or a "
             f"Dask client's get_executor()), got {executor!r}"
         )
-    plan = Plan(_rule(rule, d), resolve_method(f, method), _chunk_size(chunk_size), executor)
-    return plan, bounds
+    variables = tuple(getattr(f, "var", None) or (f"x{k}" for k in range(d)))
+    f, method = resolve_method(f, method, variables)
+    return f, Plan(_rule(rule, d), method, _chunk_size(chunk_size), executor), bounds
 
 
 def integrate_box(
     f: Callable[[Any], Any], domain: Any, rule: Any, method: str, chunk_size: Any, executor: Any
 ) -> Any:
     """:func:`~symrules.quadrature.integration.integrate` over a box (documented there)."""
-    plan, bounds = _plan(f, domain, rule, method, chunk_size, executor)
+    f, plan, bounds = _plan(f, domain, rule, method, chunk_size, executor)
     return box_integral(f, plan, bounds)
 
 
@@ -212,7 +213,7 @@ def estimate(
     >>> bool(abs(result.value - exact) < 4 * result.error), result.points
     (True, 32768)
     """
-    plan, bounds = _plan(f, domain, rule, "ad", chunk_size, executor)
+    f, plan, bounds = _plan(f, domain, rule, "ad", chunk_size, executor)
     reduced = plan.reduce(f, tuple(float(strip(b)) for b in bounds))
     return Estimate(float(reduced.value), reduced.error, reduced.points)
 

@@ -26,7 +26,7 @@ from ..engine.registry import frule, has_frule, has_rrule, rrule
 from ..engine.staging import differentiated
 from ..engine.tangents import ZeroTangent, cotangent_at, is_zero, tangent_from_leaves
 from ..engine.tracing import strip
-from ..errors import MethodError, QuadratureInputError, RuleError
+from ..errors import MethodError, QuadratureInputError, RuleError, SymbolicError
 from .sums import node_name
 
 __all__ = [
@@ -48,23 +48,30 @@ METHODS = ("auto", "symbolic", "ad", "fd")
 Method = Literal["auto", "symbolic", "ad", "fd"]
 
 
-def resolve_method(f: Any, method: str) -> str:
-    """``method`` checked, and "auto" resolved: "symbolic" for an ``f`` with a registered
-    reverse rule (an Integrand), else "ad"."""
+def resolve_method(f: Any, method: str, var: Any = "x") -> tuple[Any, str]:
+    """``(f, method)`` checked, "auto" resolved -- "symbolic" for an ``f`` with a registered
+    reverse rule (an Integrand), else "ad" -- and for "symbolic" a plain numpy integrand
+    lifted to SymPy (:class:`~symrules.symbolic.lifted.Lifted`; ``var`` as for
+    ``Integrand``), or refused with the reason it cannot be."""
     if method not in METHODS:
         raise MethodError(f"method must be one of {METHODS}, got {method!r}")
     generated = has_rrule(f)
     if method == "auto":
-        return "symbolic" if generated else "ad"
+        return f, "symbolic" if generated else "ad"
     if method == "symbolic" and not generated:
-        kind = "closure" if getattr(f, "__closure__", None) else type(f).__name__
-        raise MethodError(
-            "method='symbolic' needs an Integrand (or a callable with a registered reverse "
-            f"rule) whose partials are generated; f is a {kind} with no rule: use "
-            "method='ad' or 'fd', or write it as symrules.Integrand(expr, **params)"
-        )
-    return method
+        from ..symbolic.lifted import Lifted, lifted_integrand  # SymPy, on first use
 
+        try:
+            lifted_integrand(f, var)
+        except SymbolicError as err:
+            kind = "closure" if getattr(f, "__closure__", None) else type(f).__name__
+            raise MethodError(
+                "method='symbolic' needs an Integrand, or a plain numpy integrand that lifts to "
+                f"SymPy; f is a {kind} that does not ({err}): use method='ad' or 'fd', or "
+                "write it as symrules.Integrand(expr, **params)"
+            ) from None
+        return Lifted(f, var), method
+    return f, method
 
 
 def first_order_only(f: Any, points: tuple[Any, ...], why: str) -> None:

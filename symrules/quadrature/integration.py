@@ -85,7 +85,9 @@ def integrate(
         the weights (an Integrand, or any callable with a registered reverse rule); "ad": one
         tape of the engine over all nodes; "fd": finite differences of the quadrature sum
         over ``f``'s fields (first derivatives only); "auto": "symbolic" where possible,
-        else "ad".
+        else "ad". "symbolic" with a plain numpy integrand lifts it to SymPy
+        (:meth:`Integrand.from_function <symrules.symbolic.integrand.Integrand.from_function>`,
+        once per signature of ``f``) and routes each parameter's cotangent back to its field.
     breakpoints : {"found", "declared"}
         "found": each panel is also split where ``f``'s pieces meet, at the points its method
         ``breakpoints_in(a, b)`` returns (an :class:`~symrules.symbolic.integrand.Integrand`
@@ -189,10 +191,11 @@ def integrate(
         raise QuadratureInputError(
             f"breakpoints must be 'found' or 'declared', got {breakpoints!r}"
         )
+    f, resolved = resolve_method(f, method)
     found = getattr(type(f), "breakpoints_in", None) if breakpoints == "found" else None
     if found is not None:
         points = _split(points, lambda a, b: found(f, a, b))
-    return integral(f, rule, resolve_method(f, method), points)
+    return integral(f, rule, resolved, points)
 
 
 def _split(points: tuple[Any, ...], found: Callable[[Any, Any], list[Any]]) -> tuple[Any, ...]:

@@ -152,10 +152,21 @@ def test_times_are_measured_per_method(gaussian: Comparison) -> None:
     assert set(untimed.times.values()) == {None}
 
 
-def test_a_closure_skips_symbolic_with_the_reason() -> None:
+def test_a_closure_is_lifted_for_symbolic() -> None:
     c = compare(make_gaussian(1.3, 0.7), (0.0, 1.0), GaussLegendre(20), **NO_TIMING)
+    assert list(c.gradients) == ["symbolic", "ad", "fd"] and c.reference == "symbolic"
+    check_close(c.gradients["symbolic"], gaussian_gradient(1.3, 0.7), EXACT)
+
+
+def make_branchy_gaussian(a: float, b: float):
+    """The Gaussian behind a Python branch on a field's value: it cannot be lifted."""
+    return lambda x: a * np.exp(-b * x**2) if a > 0 else 0.0 * x
+
+
+def test_a_closure_that_cannot_be_lifted_skips_symbolic_with_the_reason() -> None:
+    c = compare(make_branchy_gaussian(1.3, 0.7), (0.0, 1.0), GaussLegendre(20), **NO_TIMING)
     assert list(c.gradients) == ["ad", "fd"] and c.reference == "ad"
-    assert "Integrand" in c.skipped["symbolic"] and "closure" in c.skipped["symbolic"]
+    assert "Integrand" in c.skipped["symbolic"] and "lifts to SymPy" in c.skipped["symbolic"]
     check_close(c.gradients["ad"], gaussian_gradient(1.3, 0.7), EXACT)
     check_close(c.gradients["fd"], gaussian_gradient(1.3, 0.7), FD)
     assert "symbolic  skipped: method='symbolic' needs an Integrand" in str(c)

@@ -166,7 +166,9 @@ def test_closure_and_array_fields() -> None:
     assert list(explorer.sliders) == ["c[0]", "c[1]", "c[2]"]
     assert explorer.sliders["c[1]"].step == 0.5
     assert any("big has 20 entries" in note for note in explorer.notes)
-    assert "symbolic" in explorer.comparison.skipped  # a closure has no generated rule
+    np.testing.assert_allclose(  # the closure, lifted to SymPy (big: summed over its own axis)
+        explorer.comparison.gradients["symbolic"]["c"], polynomial_gradient(-0.5, 2.0), rtol=EXACT
+    )
     explorer.sliders["c[1]"].value = 3.0
     assert explorer.comparison.params["c"].tolist() == [1.0, 3.0, 0.5]
     np.testing.assert_allclose(

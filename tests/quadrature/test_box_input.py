@@ -169,3 +169,24 @@ def test_an_integrand_whose_jump_moves_is_refused_by_every_method(method):
         sr.grad(loss, argnums=(0, 1))(0.4, 0.5)
     slope = sr.grad(loss, argnums=1)(0.4, 0.5)  # d/da of a y^2 over the unit square: 1/3
     assert slope == pytest.approx(1 / 3, rel=1e-8 if method == "fd" else 1e-13)
+
+
+def test_a_lifted_closure_whose_jump_moves_is_refused():
+    """method="symbolic" lifts the closure; SymPy finds its step's parameter, as for an
+    Integrand, and the gradient in it is refused instead of missing the surface term."""
+
+    def loss(s):
+        return sr.integrate(_step(s), ((0, 1), (0, 1)), method="symbolic")
+
+    with pytest.raises(sr.MovingDiscontinuityError, match=r"moves with f\.fn\.s"):
+        sr.grad(loss)(0.4)
+
+
+def test_a_lifted_closure_over_a_box_gets_the_closed_form_gradient():
+    def loss(a):
+        return sr.integrate(lambda x: np.exp(-a * (x**2).sum(axis=1)), ((0, 1), (0, 1)),
+                            method="symbolic")  # fmt: skip
+
+    erf_1 = 0.746824132812427  # the integral of exp(-x^2) over [0, 1]
+    d_erf = (np.exp(-1.0) - erf_1) / 2  # d/da of the integral of exp(-a x^2), at a = 1
+    assert sr.grad(loss)(1.0) == pytest.approx(2 * erf_1 * d_erf, rel=1e-12)

@@ -402,9 +402,17 @@ def test_nan_at_a_node_names_the_node(traced):
         sr.grad(area)(1.0) if traced else area(1.0)
 
 
-def test_symbolic_method_needs_a_generated_rule():
-    with pytest.raises(MethodError, match="method='symbolic' needs an Integrand"):
-        integrate(lambda x: x, (0.0, 1.0), method="symbolic")
+def test_symbolic_method_needs_a_rule_or_a_lifting():
+    with pytest.raises(MethodError, match=r"lifts to SymPy; .*numpy\.cumsum"):
+        integrate(lambda x: np.cumsum(x), (0.0, 1.0), method="symbolic")
+
+
+@pytest.mark.parametrize("problem", CATALOGUE, ids=lambda p: p.id)
+def test_symbolic_method_lifts_a_plain_closure(problem):
+    """The closure of each catalogue problem, lifted to SymPy by method="symbolic": its
+    gradient by value, its fields (the closure's cells) receiving their cotangents."""
+    g = sr.grad(loss_of(problem, "symbolic", symbolic=False))(params_of(problem))
+    np.testing.assert_allclose(g, problem.gradient, rtol=EXACT_RTOL, atol=ATOL)
 
 
 def test_unknown_method_is_refused():
