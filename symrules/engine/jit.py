@@ -37,7 +37,7 @@ import numpy as np
 
 from .fields import children, leaves, replace_leaves
 from .recording import name_of
-from .staging import Guard, StageTrace, Step, Var, is_value, stage_inputs
+from .staging import Guard, StageTrace, Stale, Step, Var, is_value, stage_inputs, unstaged
 from .tangents import Tangent
 from .tracing import Box, staging
 
@@ -47,10 +47,6 @@ __all__ = ["MAX_PROGRAMS", "MAX_SIGNATURES", "Compiled", "Jitted", "jit", "signa
 MAX_SIGNATURES = 64
 #: The most programs (one per outcome of the guards) kept for one signature.
 MAX_PROGRAMS = 8
-
-
-class _Stale(Exception):
-    """A guard of the program failed: trace again."""
 
 
 def signature(x: Any, identity: bool = True, seen: frozenset[int] = frozenset()) -> Any:
@@ -199,20 +195,6 @@ def _tangent(primal: Any, fields: dict[str, Any]) -> Tangent:
     return Tangent(primal, **fields)
 
 
-def _unstaged(x: Any) -> Any:
-    """``x`` with its staged values replaced by their values (inside cotangents too)."""
-    if _is_staged(x):
-        return x.value
-    if type(x) in (tuple, list):
-        return type(x)(map(_unstaged, x))
-    if type(x) is dict:
-        return {k: _unstaged(v) for k, v in x.items()}
-    if type(x) is Tangent:
-        return Tangent(x.primal, **_unstaged(x.fields))
-    found = {p: b.value for p, b in leaves(x, _is_staged)}
-    return replace_leaves(x, found) if found else x
-
-
 def _fill(template: Any, paths: list, values: list) -> Any:
     return replace_leaves(template, dict(zip(paths, values, strict=True)))
 
@@ -298,7 +280,7 @@ class Jitted:
             for compiled in programs:
                 try:
                     return compiled.run(inputs)
-                except _Stale:
+                except Stale:
                     continue
         else:
             programs = self._cache.setdefault(key, [])
@@ -315,8 +297,8 @@ class Jitted:
         self.source = compiled.source
         programs.insert(0, compiled)
         del programs[MAX_PROGRAMS:]
-        return _unstaged(out)
+        return unstaged(out)
 
 
 #: What generated code calls besides numpy and the program's constants.
-_HELPERS = {"np": np, "fill": _fill, "same": _same, "Stale": _Stale, "tangent": _tangent}
+_HELPERS = {"np": np, "fill": _fill, "same": _same, "Stale": Stale, "tangent": _tangent}

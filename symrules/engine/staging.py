@@ -30,10 +30,12 @@ from typing import Any
 import numpy as np
 
 from .fields import Path, leaves, replace_leaves
+from .tangents import Tangent
 from .tracing import Box, Trace
 
 __all__ = [
     "Guard",
+    "Stale",
     "Program",
     "StageTrace",
     "Step",
@@ -42,6 +44,7 @@ __all__ = [
     "is_staged",
     "is_value",
     "stage_inputs",
+    "unstaged",
 ]
 
 _NUMBERS = (np.ndarray, np.generic, float, int, complex, bool)
@@ -50,6 +53,25 @@ _NUMBERS = (np.ndarray, np.generic, float, int, complex, bool)
 #: are answered (constants of the program), not recorded.
 _STATIC = frozenset({np.iscomplexobj, np.isrealobj, np.result_type, np.shape, np.ndim, np.size,
                      np.isscalar, np.ones_like, np.zeros_like, np.empty_like})  # fmt: skip
+
+
+class Stale(Exception):
+    """A program no longer holds for the values it runs on (a guard failed, or a recorded step
+    found it cannot give what it gave while tracing): trace again."""
+
+
+def unstaged(x: Any) -> Any:
+    """``x`` with its staged values replaced by their values (inside cotangents too)."""
+    if is_staged(x):
+        return x.value
+    if type(x) in (tuple, list):
+        return type(x)(map(unstaged, x))
+    if type(x) is dict:
+        return {k: unstaged(v) for k, v in x.items()}
+    if type(x) is Tangent:
+        return Tangent(x.primal, **unstaged(x.fields))
+    found = {p: b.value for p, b in leaves(x, is_staged)}
+    return replace_leaves(x, found) if found else x
 
 
 def is_staged(x: Any) -> bool:

@@ -25,8 +25,9 @@ from typing import Any
 import sympy as sp
 
 from ..engine.primitives import primitive
+from ..engine.staging import differentiated, unstaged
 from ..engine.tangents import Tangent
-from ..engine.tracing import Box
+from ..engine.tracing import bind, is_traced
 from ..errors import InputError, ParameterNameError
 from .arguments import (
     as_nodes,
@@ -41,7 +42,7 @@ from .compiled import Kernel
 from .declaration import declared, user_symbols
 from .display import Partials, expression_repr, latex_table, show_value, shown_symbols
 from .export import to_jax, to_torch
-from .loader import GeneratedRules, generated_rules
+from .loader import GeneratedRules, fused_step, generated_rules
 
 __all__ = ["Integrand", "generated_call"]
 
@@ -198,13 +199,17 @@ class Integrand:
         >>> float(value), float(f_bar.a)
         (7.5, 2.5)
         """
-        if self.kernel is None or any(type(v) is Box for v in (x, w, *self._params.values())):
+        args = (x, w, list(self._params.values()))
+        if self.kernel is None or differentiated(args):
             return None
-        out = self._rules.fused(x, w, list(self._params.values()))
+        out = self._rules.fused(*unstaged(args))
+        if out is not None and is_traced(args):  # staged by jit: the kernel's pass is one step
+            value, *bars = bind(fused_step, (self._rules, *args), {})
+            out = value, bars
         if out is None:
             return None
-        names = self._rules.declaration.names
-        return out[0], Tangent(self, **dict(zip(names, out[1], strict=True)))
+        bars = dict(zip(self._rules.declaration.names, out[1], strict=True))
+        return out[0], Tangent(self, **bars)
 
     # evaluation
     def __call__(self, x: Any) -> Any:

@@ -22,6 +22,7 @@ import numpy as np
 import scipy.special
 import sympy as sp
 
+from ..engine.staging import Stale
 from ..errors import InputError, KernelError
 from .arguments import as_points
 from .codegen import generate_source
@@ -33,6 +34,7 @@ from .parse import as_expression, plain_string, refuse_non_expression
 from .store import FORMAT_VERSION, cache_dir, read_sealed, sealed, set_cache_dir, write
 
 __all__ = [
+    "fused_step",
     "GeneratedRules",
     "cache_info",
     "clear_cache",
@@ -121,6 +123,16 @@ class GeneratedRules:
         if self._derivation is None:
             self._derivation = derive(self.expr, self.declaration.var, dict(self.declaration.sizes))
         return self._derivation
+
+
+def fused_step(rules: GeneratedRules, x: Any, w: Any, params: list[Any]) -> tuple[Any, ...]:
+    """``(value, *param_bars)`` of the fused kernel: what ``jit`` records as one step of its
+    program; a sum that is not finite on a later call makes the program stale (traced again,
+    the numpy rules then name the node)."""
+    out = rules.fused(x, w, params)
+    if out is None:
+        raise Stale("a sum of the fused kernel is not finite")
+    return (out[0], *out[1])
 
 
 def load(source: str, name: str) -> dict[str, Any]:
