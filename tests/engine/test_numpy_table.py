@@ -188,9 +188,11 @@ def test_rrule_agrees_with_finite_differences(case, compiled, rng):
         check_rrule(fn, *args, rng=rng)
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
 @pytest.mark.parametrize("case", CATALOGUE.values(), ids=CATALOGUE.keys())
-def test_jvp_agrees_with_reverse_mode(case, rng):
+def test_jvp_agrees_with_reverse_mode(case, compiled, rng):
     fn, *args = case
+    stage = sr.jit if compiled else (lambda fun: fun)  # jit: traced at x + 0.01, replayed at x
     floats = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype == float]
     for i in floats:
 
@@ -198,8 +200,10 @@ def test_jvp_agrees_with_reverse_mode(case, rng):
             return np.sum(np.sin(fn(*args[:i], x, *args[i + 1 :])))
 
         v = rng.standard_normal(np.shape(args[i]))
-        _, y_dot = sr.jvp(along, (args[i],), (v,))
-        np.testing.assert_allclose(y_dot, np.sum(sr.grad(along)(args[i]) * v), rtol=1e-12)
+        jvp = stage(lambda x, v, along=along: sr.jvp(along, (x,), (v,))[1])
+        grad = stage(sr.grad(along))
+        jvp(args[i] + 0.01, v), grad(args[i] + 0.01)
+        np.testing.assert_allclose(jvp(args[i], v), np.sum(grad(args[i]) * v), rtol=1e-12)
 
 
 @pytest.mark.parametrize("fn", [np.sin, np.exp, np.tanh, np.sqrt, np.log1p, np.arctan])
@@ -450,8 +454,9 @@ def test_keyword_form_agrees_with_finite_differences(case, compiled, rng):
                                    rtol=1e-10)  # fmt: skip
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
 @pytest.mark.parametrize("case", KEYWORD_FORMS.values(), ids=KEYWORD_FORMS.keys())
-def test_keyword_form_second_derivative(case, rng):
+def test_keyword_form_second_derivative(case, compiled, rng):
     # the rules are differentiable themselves: a Hessian-vector product against differences
     fn, args, kwargs = case
     if any(isinstance(a, list) for a in args):
@@ -464,7 +469,7 @@ def test_keyword_form_second_derivative(case, rng):
         at = (*args[:i], x, *args[i + 1 :])
         return np.sum(sr.grad(scalar, argnums=i)(*at) * v)
 
-    sr.testing.check_grad(along, args[i], rng=rng)
+    sr.testing.check_grad(along, args[i], rng=rng, jit=compiled)
 
 
 ELEMENTWISE = [f for f in table_functions() if isinstance(f, np.ufunc) and f is not np.matmul]
