@@ -7,8 +7,11 @@ method gets the same ``x`` and ``w``), it times the value and gradient in p by: 
 numba kernel (one loop over the nodes, scalar accumulators: the "best possible" reference),
 ``jax.jit(jax.value_and_grad)``, ``jax.value_and_grad`` without jit, torch autograd, HIPS
 autograd, central finite differences of the numpy sum (``symrules.finite_differences``), and
-symrules three ways: ``integrate`` of an ``Integrand`` (method "symbolic"), ``integrate`` of a
-numpy closure (method "ad"), and plain tracing of ``np.sum(w * f(x, p))`` ("engine"). Before
+symrules four ways: ``integrate`` of an ``Integrand`` (method "symbolic"), ``integrate`` of a
+numpy closure (method "ad"), plain tracing of ``np.sum(w * f(x, p))`` ("engine"), and
+``symrules.jit`` of the symbolic value and gradient ("jit": traced once, then generated code;
+what does not depend on ``p`` -- a linear integrand's gradient, W3's cosines -- is computed while
+tracing, as a constant of the program). Before
 anything is timed every value is checked against ``sum(w * f(x))`` and every gradient against
 a closed form written out per workload (``I`` is linear in ``w``, so
 ``dI/dp_k = sum_i w_i df/dp_k(x_i)``), both sums correctly rounded (``math.fsum``); a method
@@ -21,7 +24,8 @@ divided by the median over rounds of the numpy primal's seconds per call (value 
 machine noise hits every method alike. Per-call work is timed as a user would write it
 (torch makes a new leaf tensor, symrules builds an Integrand); one-off costs are not: node
 arrays and their jax/torch copies, numba compilation and jax tracing + compilation (printed
-separately), SymPy rule generation (cached after the first call, printed too).
+separately), SymPy rule generation (cached after the first call, printed too), symrules.jit's
+trace and code generation (printed too).
 "max rel err" is the larger of the value's relative error and the gradient's error in the
 max norm relative to the largest exact component (W3's exact gradient is ``e_0``: cos(k pi x)
 is orthogonal to 1 on [0, 1], so its other components are rounding noise and a per-component
@@ -417,6 +421,23 @@ def kernel_load_seconds(name: str) -> float:
     return load
 
 
+def symrules_jit(case: Case) -> Callable[[], tuple[Any, Any]]:
+    """``jit(value_and_grad(...))`` of the symbolic integral: traced and generated once (timed
+    apart, the SymPy rule already made by "symbolic"), the generated code after."""
+    wl, rule = case.workload, case.rule
+
+    def integral(p: Any) -> Any:
+        return sr.integrate(sr.Integrand(wl.expr, var="x", p=p), (0.0, 1.0), rule=rule)
+
+    run = sr.jit(sr.value_and_grad(integral))
+    start = time.perf_counter()
+    run(wl.p)
+    COMPILE[f"symrules jit trace + code generation, {wl.name}, N = {case.n}"] = (
+        time.perf_counter() - start
+    )
+    return lambda: run(wl.p)
+
+
 def symrules_engine(case: Case) -> Callable[[], tuple[Any, Any]]:
     f, x, w, p = case.workload.f, case.x, case.w, case.workload.p
     run = sr.value_and_grad(lambda q: np.sum(w * f(np, x, q)))
@@ -434,6 +455,7 @@ METHODS: dict[str, Callable[[Case], Callable[[], tuple[Any, Any]]]] = {
     "symbolic": functools.partial(symrules_integrate, method="symbolic"),
     "ad": functools.partial(symrules_integrate, method="ad"),
     "engine": symrules_engine,
+    "jit": symrules_jit,
 }
 
 

@@ -4,12 +4,13 @@ The table of contents: everything public is re-exported here. The package is lay
 imports point down only::
 
     explore      compare, comparison, rule_specs, widgets + plots, cli    what users touch
-    quadrature   transforms, rules, interpolatory, tanh_sinh, adaptive, integration + adjoints
+    quadrature   transforms, rules, interpolatory, tanh_sinh, adaptive, integration + adjoints,
+                 sums, cotangents; boxes + box_adjoints, cubature, chunks (several dimensions)
     symbolic     declaration, parse -> derive -> printer -> codegen -> loader -> integrand,
-                 decorator
+                 decorator, lifting + lifted, export
     checking     stencils, finite_differences, testing         (quadrature's "fd" uses it)
     engine       tangents, fields, needs, registry, table, numpy_table, primitives, tracing,
-                 recording, sweep, reverse, forward, broadcasting
+                 recording, sweep, reverse, forward, broadcasting, staging + jit
     errors       every error class, by layer
 
 ``symrules.finite_differences``, ``symrules.testing`` and ``symrules.widgets`` are the public
@@ -73,6 +74,7 @@ from .errors import (
     TracingError,
     UndeclaredSymbolError,
     UnsupportedFunctionError,
+    UnusedParameterWarning,
 )
 from .explore.compare import compare
 from .explore.comparison import Comparison
@@ -136,6 +138,7 @@ __all__ = [
     "Trapezoid",
     "UndeclaredSymbolError",
     "UnsupportedFunctionError",
+    "UnusedParameterWarning",
     "ZeroTangent",
     "compare",
     "estimate",

@@ -1,8 +1,9 @@
 """The package's layout: layers whose imports point down only, one concept per module.
 
 Pins down what ``symrules/__init__.py`` promises: ``engine`` imports nothing above it,
-``checking`` and ``symbolic`` only the engine, ``quadrature`` the engine and ``checking``, and
-no module imports another's private (underscore) names. The oracle is the source itself, read
+``checking`` and ``symbolic`` only the engine, ``quadrature`` the engine, ``checking`` and
+``symbolic`` (below it: ``method="symbolic"`` lifts a plain integrand, importing SymPy on first
+use only), and no module imports another's private (underscore) names. The oracle is the source itself, read
 with :mod:`ast`; ``import symrules`` is checked in a fresh interpreter.
 """
 
@@ -23,7 +24,7 @@ ALLOWED = {
     "engine": set(),
     "checking": {"engine"},
     "symbolic": {"engine"},
-    "quadrature": {"engine", "checking"},
+    "quadrature": {"engine", "checking", "symbolic"},
     "explore": {"engine", "checking", "symbolic", "quadrature"},
     "scipy": {"engine"},  # symrules.scipy: scipy's Python-level functions, differentiable
 }
