@@ -41,6 +41,7 @@ __all__ = [
     "TracingError",
     "UndeclaredSymbolError",
     "UnsupportedFunctionError",
+    "UnusedParameterWarning",
 ]
 
 
@@ -345,4 +346,22 @@ class RuleSpecError(SymrulesError, ValueError):
     ... except RuleSpecError as err:
     ...     print(str(err)[:43])
     unknown rule 'gauss': choose gauss-legendre
+    """
+
+
+class UnusedParameterWarning(UserWarning):
+    """A parameter given a value (``symrules compare --param d=2``) that the expression does
+    not use: its derivative would be a column of zeros, so the warning names it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from symrules.explore.cli import main
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = main(["compare", "a*x", "--param", "a=1", "--param", "d=2", "--domain", "0", "1",
+    ...               "--methods", "ad", "--repeat", "0", "--json"])  # doctest: +ELLIPSIS
+    {...}
+    >>> [str(w.message).split(":")[0] for w in caught]
+    ['--param d=2']
     """

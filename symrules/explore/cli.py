@@ -5,7 +5,10 @@ gradient method side by side) and ``compare``, which builds an
 :class:`~symrules.symbolic.integrand.Integrand` from an expression string (parsed safely, never
 evaluated), integrates it over a domain and prints a
 :class:`~symrules.explore.comparison.Comparison` as a table or as JSON. Bad input ends in
-argparse's style: a message saying what to fix, exit 2.
+argparse's style: a message saying what to fix, exit 2; a parameter the expression does not use
+is a :class:`~symrules.errors.UnusedParameterWarning`. The values of an option that takes
+numbers may start with "-" (``--domain -inf 0``): they are attached to their option
+(``--domain=-inf,0``) before argparse, which would read ``-inf`` as an option, sees them.
 """
 
 from __future__ import annotations
@@ -13,18 +16,21 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import textwrap
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..engine.reverse import value_and_grad
-from ..errors import RuleSpecError, SymrulesError
-from ..quadrature import METHODS, GaussLegendre
+from ..errors import RuleSpecError, SymrulesError, UnusedParameterWarning
+from ..quadrature import METHODS, GaussKronrod, GaussLegendre
 from .compare import compare
+from .comparison import Comparison
 from .rule_specs import RULES, rule_from_spec
 
-__all__ = ["HARDER", "main", "seed_problem"]
+__all__ = ["HARDER", "NUMERIC_OPTIONS", "attach_numbers", "main", "seed_problem"]
 
 #: The demo's harder integrand: ``(expression, params, domain)``, with a closed-form integral
 #: ``a/2 sqrt(pi/b) exp(-c**2/(4b))`` over the half line.
@@ -32,8 +38,9 @@ HARDER = ("a*exp(-b*x**2)*cos(c*x)", {"a": 1.3, "b": 0.7, "c": 2.0}, (0.0, math.
 
 EPILOG = """\
 EXPR is an expression in the variable (--var, default x) and the parameters; it is parsed
-safely, never evaluated: numbers, + - * / **, pi, E, the functions exp log sqrt sin cos tan
-sinh cosh tanh asin acos atan atan2 abs sign min max, and c[k] for an array parameter c.
+safely, never evaluated: numbers, + - * / **, pi, E, c[k] for an array parameter c, and calls
+of the functions
+{functions}
 
 Rules (--rule NAME or NAME:COUNT):
 {rules}
@@ -46,10 +53,13 @@ Examples:
   symrules compare "a*exp(-b*x**2)" --param a=1.3 --param b=0.7 --domain 0 1
   symrules compare "a*exp(-b*x**2)" --param a=1.3 --param b=0.7 --domain 0 inf --rule tanh-sinh:6
   symrules compare "c[0] + c[1]*t**2" --var t --param c=1,2 --domain 0 0.5 1 --methods ad fd
-  symrules compare "a*exp(-b*x**2)" --param a=1 --param b=1 --domain=-inf,inf --json
-A domain point that starts with '-' and is not a plain number (-inf) needs the form
---domain=-inf,0; interior points are breakpoints: --domain 0 0.5 1.
+  symrules compare "a*exp(-b*x**2)" --param a=1 --param b=1 --domain -inf inf --json
+Interior points are breakpoints: --domain 0 0.5 1; --domain=-inf,0 is --domain -inf 0.
 """
+
+#: The options that take numbers, and how many (``None``: one or more). Their values may start
+#: with "-" (-1, -inf, -1e-3), which argparse would read as an option.
+NUMERIC_OPTIONS: dict[str, int | None] = {"--domain": None, "--fd-step": 1, "--repeat": 1, "-n": 1}
 
 
 def seed_problem(n: int = 100) -> tuple[float, np.ndarray]:
@@ -93,21 +103,60 @@ def _demo(args: argparse.Namespace) -> int:
     print("seed: integrate(f) = sum(f(x) * dx), right Riemann sum on (0, 1],")
     print(f"      f(x) = p[0]*x + p[1] captured by a closure, p = [2, 1], {args.n} steps")
     print(f"  value     {value:.12g}")
-    print(f"  gradient  [{gradient[0]:.12g}, {gradient[1]:.12g}]   exact {exact}")
+    print(f"  gradient  {_vector(gradient)}   exact {_vector(exact)}")
     print()
     print("1. the seed's closure with integrate(f, (0, 1), GaussLegendre(2)); exact [1/2, 1]")
-    print("   (a closure has no generated rule, so 'symbolic' does not apply)")
+    print("   (the closure is lifted to SymPy, so 'symbolic' applies to it too)")
     print(compare(_line(np.array([2.0, 1.0])), (0.0, 1.0), GaussLegendre(2), repeat=args.repeat))
     print()
     expr, params, domain = HARDER
     a, b, c = params["a"], params["b"], params["c"]
     j = 0.5 * math.sqrt(math.pi / b) * math.exp(-(c**2) / (4 * b))
     closed = [j, a * j * (c**2 / (4 * b**2) - 1 / (2 * b)), -a * j * c / (2 * b)]
-    print(f"2. f(x) = {expr} on (0, inf), adaptive Gauss-Kronrod")
-    print("   closed form: dI/da, dI/db, dI/dc = " + ", ".join(f"{g:.15g}" for g in closed))
+    rule = GaussKronrod()
     fields: dict[str, Any] = dict(params)  # values only: no 'backend' among them
-    print(compare(Integrand(expr, var="x", **fields), domain, repeat=args.repeat))
+    comparison = compare(Integrand(expr, var="x", **fields), domain, rule, repeat=args.repeat)
+    print(f"2. f(x) = {expr} on (0, inf), a = {a:g}, b = {b:g}, c = {c:g}")
+    print(f"   adaptive Gauss-Kronrod (order {rule.order}, rtol {rule.rtol:g}), every method")
+    print(f"   against the closed form; I = {comparison.value:.15g}")
+    print()
+    print(_against(comparison, dict(zip(params, closed, strict=True))))
     return 0
+
+
+def _vector(values: Sequence[float] | np.ndarray) -> str:
+    """``[0.505, 1]``: every entry in one format."""
+    return "[" + ", ".join(f"{v:.12g}" for v in values) + "]"
+
+
+def _against(comparison: Comparison, closed: dict[str, float]) -> str:
+    """The gradient by each method beside the closed form, one row per parameter.
+
+    A row per parameter keeps the table narrow (under 100 columns) however many methods
+    there are; below, each method's largest relative error against the closed form and its
+    time in milliseconds.
+    """
+    methods = list(comparison.gradients)
+    scale = max(abs(v) for v in closed.values())
+    table = [["", "closed form", *methods]]
+    for name, exact in closed.items():
+        table.append(
+            [f"dI/d{name}", f"{exact:.15g}"]
+            + [f"{float(comparison.gradients[m][name]):.15g}" for m in methods]
+        )
+    errors = [
+        max(abs(float(comparison.gradients[m][k]) - v) for k, v in closed.items()) / scale
+        for m in methods
+    ]
+    table.append(["rel err", "", *(f"{e:.1e}" for e in errors)])
+    times = [comparison.times.get(m) for m in methods]
+    table.append(["time", "", *("-" if t is None else f"{t * 1e3:.3g} ms" for t in times)])
+    widths = [max(len(cell) for cell in column) for column in zip(*table, strict=True)]
+    lines = []
+    for label, *cells in table:
+        right = (c.rjust(w) for c, w in zip(cells, widths[1:], strict=True))
+        lines.append("  ".join([label.ljust(widths[0]), *right]))
+    return "\n".join(lines)
 
 
 def _param(text: str) -> tuple[str, float | np.ndarray]:
@@ -144,6 +193,7 @@ def _domain(tokens: list[str], parser: argparse.ArgumentParser) -> tuple[float, 
 def _compare(args: argparse.Namespace) -> int:
     from ..errors import UndeclaredSymbolError
     from ..symbolic import Integrand
+    from ..symbolic.parse import free_names
 
     parser = args.parser
     params = dict(args.param)
@@ -163,6 +213,15 @@ def _compare(args: argparse.Namespace) -> int:
         parser.error(f"EXPR: {err}")
     if not params:
         parser.error("EXPR has no parameters to differentiate: give one with --param NAME=VALUE")
+    used = free_names(args.expr, args.var)
+    for name in sorted(params.keys() - set(used)):
+        value = ",".join(f"{v:g}" for v in np.ravel(params[name]))
+        warnings.warn(
+            f"--param {name}={value}: {args.expr!r} does not use {name!r}, so dI/d{name} is "
+            f"zero (it uses {', '.join(used) or 'no parameter'})",
+            UnusedParameterWarning,
+            stacklevel=2,
+        )
     try:
         comparison = compare(
             f, domain, rule, args.methods, repeat=args.repeat, fd_step=args.fd_step
@@ -172,6 +231,15 @@ def _compare(args: argparse.Namespace) -> int:
         return 1
     print(comparison.to_json() if args.json else comparison)
     return 0
+
+
+def _functions() -> str:
+    """Every function EXPR may call, as the parser knows them, wrapped for the help."""
+    from ..symbolic.declaration import FUNCTIONS
+    from ..symbolic.functions import SPECIAL_FUNCTIONS
+
+    names = " ".join(sorted({**FUNCTIONS, **SPECIAL_FUNCTIONS}))
+    return textwrap.fill(names, width=92, initial_indent="  ", subsequent_indent="  ")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -201,8 +269,8 @@ def _parser() -> argparse.ArgumentParser:
         "compare",
         help="gradients of the integral of EXPR by every method, side by side",
         description="Integrate EXPR over --domain and print its value and its gradient with "
-        "respect to every --param by each method, with errors and times.",
-        epilog=EPILOG.format(rules=rules),
+        "respect to\nevery --param by each method, with errors and times.",
+        epilog=EPILOG.format(rules=rules, functions=_functions()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cmp.add_argument("expr", metavar="EXPR", help="the integrand, e.g. 'a*exp(-b*x**2)'")
@@ -220,7 +288,7 @@ def _parser() -> argparse.ArgumentParser:
         nargs="+",
         required=True,
         metavar="POINT",
-        help="the ends and any breakpoints: --domain 0 1, --domain 0 inf, --domain=-inf,0",
+        help="the ends and any breakpoints: --domain 0 1, --domain -inf 0, --domain -1 0 1",
     )
     cmp.add_argument(
         "--rule",
@@ -273,8 +341,69 @@ def main(argv: Sequence[str] | None = None) -> int:
     ad        0.5    (reference)              -
     0
     """
-    args = _parser().parse_args(argv)
-    return args.run(args)
+    args = _parser().parse_args(attach_numbers(sys.argv[1:] if argv is None else argv))
+    show = warnings.formatwarning
+    warnings.formatwarning = _format_warning  # "symrules: UnusedParameterWarning: ...", no source
+    try:
+        return int(args.run(args))
+    finally:
+        warnings.formatwarning = show
+
+
+def _format_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    line: str | None = None,
+) -> str:
+    """A warning as one line, without the file and the source line it came from."""
+    return f"symrules: {category.__name__}: {message}\n"
+
+
+def _is_number(token: str) -> bool:
+    """Whether ``token`` is a number or comma-separated numbers: -1, -inf, -1e-3, 0,1."""
+    try:
+        [float(piece) for piece in token.split(",")]
+    except ValueError:
+        return False
+    return True
+
+
+def attach_numbers(argv: Sequence[str]) -> list[str]:
+    """``argv`` with the values of each option of :data:`NUMERIC_OPTIONS` attached to it.
+
+    argparse reads a token that starts with "-" as an option unless it looks like a plain
+    negative number, so ``--domain -inf 0`` and ``--fd-step -1e-3`` would fail; attached
+    (``--domain=-inf,0``), they are values. An option takes the tokens after it while they are
+    numbers or do not start with "-" (so ``--domain 0 one`` still reaches the check that
+    names ``'one'``), up to its count; everything after ``--`` is left as it is.
+
+    Examples
+    --------
+    >>> attach_numbers(["compare", "a*x", "--domain", "-inf", "0", "--fd-step", "-1e-3"])
+    ['compare', 'a*x', '--domain=-inf,0', '--fd-step=-1e-3']
+    >>> attach_numbers(["compare", "--domain=-1", "1", "--json", "--", "-x"])
+    ['compare', '--domain=-1,1', '--json', '--', '-x']
+    """
+    out: list[str] = []
+    tokens = list(argv)
+    while tokens:
+        token = tokens.pop(0)
+        if token == "--":
+            return [*out, token, *tokens]
+        option, sep, first = token.partition("=")
+        if option not in NUMERIC_OPTIONS:
+            out.append(token)
+            continue
+        count = NUMERIC_OPTIONS[option]
+        values = [first] if sep else []
+        while tokens and (count is None or len(values) < count):
+            if tokens[0].startswith("-") and not _is_number(tokens[0]):
+                break
+            values.append(tokens.pop(0))
+        out.append(f"{option}={','.join(values)}" if values else token)
+    return out
 
 
 if __name__ == "__main__":

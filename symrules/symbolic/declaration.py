@@ -13,11 +13,12 @@ symbols are remembered (:func:`user_symbols`) and put back into what the user se
 
 from __future__ import annotations
 
+import difflib
 import functools
 import keyword
 import types
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,15 @@ import sympy as sp
 
 from ..errors import ParameterNameError, ParameterValueError
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "Declaration", "check_name", "declared", "user_symbols"]
+__all__ = [
+    "CONSTANTS",
+    "FUNCTIONS",
+    "Declaration",
+    "check_name",
+    "declared",
+    "only_calls",
+    "user_symbols",
+]
 
 #: Functions a string expression may call, by the name it uses.
 FUNCTIONS: dict[str, Any] = {
@@ -281,3 +290,24 @@ def _checked_name(name: str, role: str) -> str:
     if why is not None:
         raise ParameterNameError(f"{role} {name[:60]!r} {why}; rename it")
     return norm
+
+
+def only_calls(name: str, functions: Iterable[str]) -> str:
+    """What to tell the author of a call of ``name``, which is none of ``functions``.
+
+    The close matches of a misspelt name first ("did you mean exp?"), then every function that
+    may be called, as the parser knows them.
+
+    Examples
+    --------
+    >>> only_calls("epx", FUNCTIONS).split(";")[0]
+    "'epx' cannot be called (did you mean exp?)"
+    >>> only_calls("os.system", ["exp", "log"])
+    "'os.system' cannot be called; only exp, log may be called"
+    """
+    known, name = sorted(functions), name[:60]
+    close = difflib.get_close_matches(name, known, n=3) or difflib.get_close_matches(
+        name.lower(), known, n=3
+    )
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    return f"{name!r} cannot be called{hint}; only {', '.join(known)} may be called"

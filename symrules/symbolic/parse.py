@@ -33,7 +33,7 @@ from ..errors import (
     ExpressionTooLargeError,
     UndeclaredSymbolError,
 )
-from .declaration import CONSTANTS, FUNCTIONS, Declaration
+from .declaration import CONSTANTS, FUNCTIONS, Declaration, only_calls
 from .functions import SPECIAL_FUNCTIONS
 
 __all__ = [
@@ -239,7 +239,7 @@ class _Builder:
 
     def call(self, node: ast.Call, depth: int) -> Any:
         if not isinstance(node.func, ast.Name) or node.func.id not in _CALLABLE:
-            raise self.fail(node, f"only {', '.join(sorted(_CALLABLE))} may be called")
+            raise self.fail(node, only_calls(ast.unparse(node.func), _CALLABLE))
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail(node, "keyword or starred arguments are not allowed")
         if node.func.id == "Piecewise":

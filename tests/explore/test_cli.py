@@ -23,7 +23,11 @@ from browser.problems import (
     polynomial_gradient,
 )
 
-from symrules.explore.cli import main, seed_problem
+from symrules.errors import ExpressionSyntaxError, UnusedParameterWarning
+from symrules.explore.cli import NUMERIC_OPTIONS, main, seed_problem
+from symrules.symbolic.declaration import FUNCTIONS, Declaration
+from symrules.symbolic.functions import SPECIAL_FUNCTIONS
+from symrules.symbolic.parse import parse_expression
 
 EXACT = 1e-12  # relative: symbolic / AD with a converged rule, as printed with 15 digits
 ADAPTIVE = 1e-10  # relative: the adaptive rule's default tolerance
@@ -150,21 +154,38 @@ def test_negative_infinite_end(capsys: pytest.CaptureFixture) -> None:
     )
 
 
+def against(text: str) -> dict[str, dict[str, float]]:
+    """The demo's second table, one row per parameter: ``column -> parameter -> dI/dp``."""
+    lines = text.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.split()[:2] == ["closed", "form"])
+    columns = ["closed form", *lines[start].split()[2:]]
+    out: dict[str, dict[str, float]] = {c: {} for c in columns}
+    for line in lines[start + 1 :]:
+        if line.startswith("dI/d"):
+            name, *values = line.split()
+            for column, value in zip(columns, values, strict=True):
+                out[column][name[4:]] = float(value)
+    return out
+
+
 def test_demo(capsys: pytest.CaptureFixture) -> None:
     out = run(capsys, "demo", "--repeat", "0")
     seed, harder = out.split("\n2. ")
-    assert "gradient  [0.505, 1]" in seed
+    assert "gradient  [0.505, 1]   exact [0.505, 1]" in seed  # one format on the line
     table = rows(seed.split("\n1. ")[1])
     assert table["symbolic"][:2] == pytest.approx([0.5, 1.0], rel=EXACT)  # the closure, lifted
     assert table["ad"][:2] == pytest.approx([0.5, 1.0], rel=EXACT)
     assert table["fd"][:2] == pytest.approx([0.5, 1.0], rel=FD)
     assert "skipped" not in seed
-    exact = list(damped_cosine_gradient(1.3, 0.7, 2.0).values())
-    table = rows(harder)
+    exact = damped_cosine_gradient(1.3, 0.7, 2.0)
+    table = against(harder)
+    assert list(table) == ["closed form", "symbolic", "ad", "fd"]
+    assert table["closed form"] == pytest.approx(exact, rel=EXACT)
     for m, rtol in (("symbolic", ADAPTIVE), ("ad", ADAPTIVE), ("fd", FD)):
-        assert table[m][:3] == pytest.approx(exact, rel=rtol), m
-    closed = re.search(r"closed form: dI/da, dI/db, dI/dc = (.*)", harder).group(1)
-    assert [float(v) for v in closed.split(",")] == pytest.approx(exact, rel=1e-14)
+        assert table[m] == pytest.approx(exact, rel=rtol), m
+    cells = [v for line in harder.splitlines() if line.startswith("dI/d") for v in line.split()[1:]]
+    assert len(cells) == 12 and all(v == f"{float(v):.15g}" for v in cells)  # one format
+    assert max(len(line) for line in out.splitlines()) <= 100
 
 
 def test_seed_problem() -> None:
@@ -181,8 +202,12 @@ def test_demo_as_a_process() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
-    assert "0.25384886868228" in out.stdout  # dI/da of the harder integrand, by every method
-    assert re.search(r"symbolic\s+0\.25384886868228\d*\s+0\.4377597837480\d*", out.stdout)
+    exact = damped_cosine_gradient(1.3, 0.7, 2.0)
+    table = against(out.stdout.split("\n2. ")[1])
+    for m in ("symbolic", "ad"):
+        assert table[m] == pytest.approx(exact, rel=ADAPTIVE), m
+    width = max(len(line) for line in out.stdout.splitlines())
+    assert width <= 100, f"a line of {width} characters"
 
 
 def test_help_teaches(capsys: pytest.CaptureFixture) -> None:
@@ -251,3 +276,169 @@ def test_failed_computation_exits_1(capsys: pytest.CaptureFixture) -> None:
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("symrules compare: error:") and "did not converge" in err
+
+
+def symrules_process(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "symrules", *argv], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("domain", "lo", "hi"),
+    [(["-inf", "0"], -math.inf, 0.0), (["0", "-inf"], 0.0, -math.inf), (["-1", "1"], -1.0, 1.0)],
+    ids=["-inf 0", "0 -inf", "-1 1"],
+)
+def test_negative_domain_points_in_a_process(domain: list[str], lo: float, hi: float) -> None:
+    out = symrules_process(
+        "compare",
+        "a*exp(x)",
+        "--param",
+        "a=2",
+        "--domain",
+        *domain,
+        "--methods",
+        "ad",
+        "--repeat",
+        "0",
+        "--json",
+    )
+    assert out.returncode == 0, out.stderr
+    exact = math.exp(hi) - math.exp(lo)  # dI/da, oriented from the first point to the last
+    assert json.loads(out.stdout)["gradients"]["ad"]["a"] == pytest.approx(exact, rel=ADAPTIVE)
+
+
+@pytest.mark.parametrize(
+    ("domain", "lo"),
+    [
+        (["--domain", "-1e-3", "1"], -1e-3),
+        (["--domain=-1e-3", "1"], -1e-3),
+        (["--domain", "-1e-3,1"], -1e-3),
+        (["--domain", "-inf", "-1e-3", "1"], -math.inf),
+    ],
+    ids=["exponent", "attached-then-spaced", "comma", "breakpoint"],
+)
+def test_every_negative_number_form_is_a_value(
+    capsys: pytest.CaptureFixture, domain: list[str], lo: float
+) -> None:
+    out = run(
+        capsys,
+        "compare",
+        "a*exp(x)",
+        "--param",
+        "a=1",
+        *domain,
+        "--methods",
+        "ad",
+        "--repeat",
+        "0",
+        "--json",
+    )
+    gradient = json.loads(out)["gradients"]["ad"]["a"]
+    assert gradient == pytest.approx(math.e - math.exp(lo), rel=ADAPTIVE)  # exp(1) - exp(lo)
+
+
+def test_a_negative_step_reaches_compare(capsys: pytest.CaptureFixture) -> None:
+    code = main(
+        [
+            "compare",
+            "a*x",
+            "--param",
+            "a=1",
+            "--domain",
+            "0",
+            "1",
+            "--methods",
+            "fd",
+            "--fd-step",
+            "-1e-3",
+            "--repeat",
+            "0",
+        ]
+    )
+    assert code == 1  # parsed as a number; compare refuses it, naming it
+    assert "the step must be positive, got -0.001" in capsys.readouterr().err
+    assert set(NUMERIC_OPTIONS) == {"--domain", "--fd-step", "--repeat", "-n"}
+
+
+def test_an_unused_parameter_warns_naming_it() -> None:
+    out = symrules_process(
+        "compare",
+        "a*x",
+        "--param",
+        "a=1",
+        "--param",
+        "d=2",
+        "--domain",
+        "0",
+        "1",
+        "--methods",
+        "ad",
+        "--repeat",
+        "0",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == (
+        "symrules: UnusedParameterWarning: --param d=2: 'a*x' does not use 'd', so dI/dd is "
+        "zero (it uses a)\n"
+    )
+    assert rows(out.stdout)["ad"][:2] == [0.5, 0.0]  # still computed: dI/da = 1/2, dI/dd = 0
+
+
+def test_only_the_unused_array_parameter_warns(capsys: pytest.CaptureFixture) -> None:
+    with pytest.warns(
+        UnusedParameterWarning, match=r"--param e=1,2: .* does not use 'e'"
+    ) as caught:
+        out = run(
+            capsys,
+            "compare",
+            "c[0]*x",
+            "--param",
+            "c=1,3",
+            "--param",
+            "e=1,2",
+            "--domain",
+            "0",
+            "1",
+            "--methods",
+            "ad",
+            "--repeat",
+            "0",
+            "--json",
+        )
+    assert len(caught) == 1  # c is used, though only c[0]
+    assert json.loads(out)["gradients"]["ad"]["c"] == pytest.approx([0.5, 0.0], abs=EXACT)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("epx", "exp"), ("sine", "sin"), ("ERF", "erf"), ("np.exp", "exp"), ("besslj", "besselj")],
+)
+def test_a_misspelt_function_gets_a_suggestion(
+    capsys: pytest.CaptureFixture, typo: str, meant: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["compare", f"a*{typo}(x)", "--param", "a=1", "--domain", "0", "1"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert re.search(rf"'{re.escape(typo)}' cannot be called \(did you mean [^)]*\b{meant}\b", err)
+    with pytest.raises(ExpressionSyntaxError, match=rf"did you mean [^)]*\b{meant}\b"):
+        parse_expression(f"{typo}(x)", Declaration("x", ()))
+
+
+def test_help_lists_the_functions_the_parser_knows(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    help_ = capsys.readouterr().out
+    block = help_.split("of the functions\n")[1].split("\n\n")[0]
+    listed = block.split()
+    assert listed == sorted(listed) and set(listed) == set(FUNCTIONS) | set(SPECIAL_FUNCTIONS)
+    d = Declaration("x", ())
+    for name in listed:  # the parser calls each (its arguments may be wrong for it)
+        try:
+            parse_expression(f"{name}(x)", d)
+        except ExpressionSyntaxError as err:
+            assert "cannot be called" not in str(err), name
+    with pytest.raises(ExpressionSyntaxError, match="cannot be called"):
+        parse_expression("sinc(x)", d)  # not listed: not callable
+    assert max(len(line) for line in help_.splitlines()) <= 100
