@@ -3,8 +3,8 @@
 Pins down what ``symrules/__init__.py`` promises: ``engine`` imports nothing above it,
 ``checking`` and ``symbolic`` only the engine, ``quadrature`` the engine, ``checking`` and
 ``symbolic`` (below it: ``method="symbolic"`` lifts a plain integrand, importing SymPy on first
-use only), and no module imports another's private (underscore) names. The oracle is the source itself, read
-with :mod:`ast`; ``import symrules`` is checked in a fresh interpreter.
+use only), and no module imports another's private (underscore) names. The oracle is the
+source itself, read with :mod:`ast`; ``import symrules`` is checked in a fresh interpreter.
 """
 
 from __future__ import annotations

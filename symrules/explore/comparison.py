@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Comparison"]
+__all__ = ["Comparison", "time_unit"]
 
 _MARK = ' data-fd-mark="exceeds-estimate"'  # on what shows an "fd" entry beyond its estimate
 _FLAG = ' <span class="symrules-fd-mark" title="beyond its error estimate">!</span>'
@@ -58,16 +58,28 @@ def _estimates(fd_error: dict[str, Any]) -> list[str]:
     return [f"{_at(fd_error, leaf, idx):.1e}" for leaf, _, idx in _entries(fd_error)]
 
 
+def time_unit(t: float) -> tuple[str, float]:
+    """``(unit, seconds per unit)`` that shows ``t`` seconds as a number from 1 to 1000.
+
+    Examples
+    --------
+    >>> time_unit(0.00086), time_unit(2.5), time_unit(3e-8)
+    (('us', 1e-06), ('s', 1.0), ('ns', 1e-09))
+    """
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if t >= scale:
+            return unit, scale
+    return "ns", 1e-9
+
+
 def _seconds(t: float | None) -> str:
     if t is None:
         return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if t >= scale:
-            return f"{t / scale:.3g} {unit}"
-    return f"{t / 1e-9:.3g} ns"
+    unit, scale = time_unit(t)
+    return f"{t / scale:.3g} {unit}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Comparison:
     """The gradient of ``integrate(f, domain, rule)`` by several methods, side by side.
 
@@ -117,6 +129,17 @@ class Comparison:
     (True, 'symbolic')
     >>> c.errors("fd")[0] <= max(c.fd_error.values()) < 1e-9, c.fd_exceeds_estimate()
     (True, [])
+
+    A REPL shows the text table (``repr`` is ``str``), a notebook the HTML one:
+
+    >>> sr.compare(f, (0.0, 1.0), GaussLegendre(3), methods=("symbolic", "ad"), repeat=0)
+    integral over (0, 1) by GaussLegendre(n=3)
+    at a = 2, b = 1
+    I = 1.66666666666667
+    <BLANKLINE>
+    method                dI/da  dI/db  abs err vs symbolic   rel err  time
+    symbolic  0.333333333333333      1          (reference)               -
+    ad        0.333333333333333      1             0.00e+00  0.00e+00     -
     """
 
     value: float
@@ -298,6 +321,10 @@ class Comparison:
                 errs = "".join(f"{self.abs_errors[m][n]:11.2e}" for n in names)
                 lines.append(m.ljust(w) + errs)
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        """The aligned text table, as :meth:`__str__` (a REPL shows it, as pandas does)."""
+        return str(self)
 
     def _repr_html_(self) -> str:
         esc = html.escape

@@ -4,9 +4,10 @@ Each function draws one figure with matplotlib's Agg canvas and returns its PNG:
 and its partials with the nodes marked (:func:`draw_integrand`; over a box, a heat map with
 the nodes, :func:`draw_integrand_map` of :func:`integrand_map`), the finite-difference error
 against the step (:func:`draw_fd_steps`), the error against the node count
-(:func:`draw_node_errors`) and the time per method (:func:`draw_times`). Sweeps run through a
-``sweep(items, label)`` callable, so the widget can show their progress. Figures get fixed
-margins: a layout engine would triple the drawing time.
+(:func:`draw_node_errors`) and the time per method (:func:`draw_times` of
+:func:`times_figure`). Sweeps run through a ``sweep(items, label)`` callable, so the widget
+can show their progress. Figures get fixed margins: a layout engine would triple the drawing
+time.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
 
 from ..engine.fields import leaves, path_name, replace_leaves
 from ..engine.forward import jvp
 from ..errors import SymrulesError
 from ..quadrature import CubatureRule, GaussKronrod, Product, QuadratureRule
 from .compare import field_gradient, gradient_errors
-from .comparison import Comparison
+from .comparison import Comparison, time_unit
 from .rule_specs import RULES, RuleTable, rule_from_spec
 
 __all__ = [
@@ -34,12 +34,14 @@ __all__ = [
     "MAX_NODES",
     "SWEEPS",
     "Sweep",
+    "TIME_MARGIN",
     "draw_fd_steps",
     "draw_integrand",
     "draw_integrand_map",
     "draw_node_errors",
     "draw_times",
     "integrand_map",
+    "times_figure",
 ]
 
 #: ``sweep(items, label)`` yields ``items`` one by one (and may show progress meanwhile).
@@ -68,6 +70,7 @@ BOX_SWEEPS = {
 MAX_NODES = 2048  # at most this many nodes are drawn on a heat map (a seeded subsample)
 FD_STEPS = np.logspace(-13, -1, 25)
 FLOOR = 1e-17  # errors are drawn no lower than this on log axes (an exact 0 has no log)
+TIME_MARGIN = 1.2  # the time axis ends this far beyond the longest bar: room for its label
 
 
 def _figure(rows: int = 1) -> tuple[Figure, Any]:
@@ -103,9 +106,7 @@ def draw_integrand(f: Any, domain: tuple[float, ...], rule: QuadratureRule) -> b
         nodes = []
         for a, b in pairwise(domain):
             fixed = (
-                rule.integrate_adaptive(f, a, b).rule
-                if isinstance(rule, GaussKronrod)
-                else rule
+                rule.integrate_adaptive(f, a, b).rule if isinstance(rule, GaussKronrod) else rule
             )
             nodes.append(np.asarray(fixed.nodes_weights(a, b)[0]))
         xn = np.concatenate(nodes)
@@ -126,6 +127,7 @@ def draw_integrand(f: Any, domain: tuple[float, ...], rule: QuadratureRule) -> b
     bottom.legend(fontsize=7)
     bottom.set_xlabel("x")
     return _png(fig)
+
 
 def draw_fd_steps(
     f: Any,
@@ -160,6 +162,7 @@ def draw_fd_steps(
         ax.axvline(chosen_step, ls=":", color="C3", label="chosen step")
     ax.legend(fontsize=7)
     return _png(fig)
+
 
 def draw_node_errors(
     f: Any,
@@ -210,19 +213,37 @@ def draw_node_errors(
     ax.legend(fontsize=7)
     return _png(fig)
 
-def draw_times(c: Comparison) -> bytes:
-    """Time per value and gradient, one bar per method, on a log axis."""
+
+def times_figure(c: Comparison) -> Figure:
+    """Time per value and gradient, one labelled bar per method, in the unit of the longest.
+
+    The axis is linear and ends :data:`TIME_MARGIN` times beyond the longest bar, room for
+    its label.
+
+    Examples
+    --------
+    >>> import symrules as sr
+    >>> c = sr.compare(sr.Integrand("a * x", a=1.0), (0.0, 1.0), repeat=1)
+    >>> ax = times_figure(c).axes[0]
+    >>> longest = max(bar.get_width() for bar in ax.patches)
+    >>> bool(ax.get_xlim()[1] == TIME_MARGIN * longest), len(ax.patches)
+    (True, 3)
+    """
     fig, ax = _figure()
     ax.set_title("time per value and gradient", fontsize=9)
     timed = {m: t for m, t in c.times.items() if t is not None}
+    unit, scale = time_unit(max(timed.values(), default=1.0))
     if timed:
-        bars = ax.barh(list(timed), [t * 1e6 for t in timed.values()], color="C0")
-        ax.bar_label(bars, labels=[f"{t * 1e6:.3g} us" for t in timed.values()], fontsize=7)
-        ax.set_xscale("log")
-        ax.set_xlim(right=max(timed.values()) * 1e6 * 5)
-        ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded minor labels
-    ax.set_xlabel("microseconds")
-    return _png(fig)
+        bars = ax.barh(list(timed), [t / scale for t in timed.values()], color="C0")
+        ax.bar_label(bars, labels=[f"{t / scale:.3g} {unit}" for t in timed.values()], fontsize=7)
+        ax.set_xlim(0.0, max(timed.values()) / scale * TIME_MARGIN)
+    ax.set_xlabel(unit)
+    return fig
+
+
+def draw_times(c: Comparison) -> bytes:
+    """:func:`times_figure` as PNG bytes."""
+    return _png(times_figure(c))
 
 
 def _centre(a: float, b: float) -> float:

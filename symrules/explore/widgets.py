@@ -45,6 +45,8 @@ from .rule_specs import BOX_RULES, RULES, RuleTable, rule_from_spec
 __all__ = ["GradientExplorer"]
 
 SLOW = 0.25  # seconds: a sweep running longer than this shows its progress bar
+# a checkbox as wide as its label, the same gap after each (a fixed width spaced them unevenly)
+_TOGGLE = {"width": "auto", "margin": "2px 1.5em 2px 0"}
 
 
 def _spec(rule: QuadratureRule | CubatureRule, table: RuleTable) -> tuple[str, int] | None:
@@ -111,7 +113,8 @@ class GradientExplorer:
     method_toggles : dict
         ``method -> Checkbox``.
     fd_auto, fd_step : ipywidgets.Checkbox, ipywidgets.FloatLogSlider
-        Finite differences with each field's step searched for, or at the chosen step. An
+        Finite differences with each field's step searched for, or at the chosen step (the
+        slider is disabled while the search is ticked). An
         "fd" entry further from the reference than its own error estimate is marked ``!``
         in the table (``data-fd-mark="exceeds-estimate"``).
     comparison : Comparison
@@ -131,6 +134,11 @@ class GradientExplorer:
     >>> g = explorer.comparison.gradients
     >>> bool(np.isclose(g["symbolic"]["a"], 2.5)), bool(np.isclose(g["fd"]["a"], 2.5))
     (True, True)
+    >>> explorer.fd_step.disabled  # while the step search picks each field's step
+    True
+    >>> explorer.fd_auto.value = False
+    >>> explorer.fd_step.disabled
+    False
 
     Over a box (here a closure, ``I = a / 4``, ``dI/da = 1 / 4``):
 
@@ -181,12 +189,12 @@ class GradientExplorer:
         most = 2**30 if self.box else 100_000  # Monte Carlo points, or nodes on an interval
         self.count = w.BoundedIntText(value=spec[1], min=0, max=most, description="count")
         self.method_toggles = {
-            m: w.Checkbox(
-                value=m in methods, description=m, indent=False, layout=w.Layout(width="90px")
-            )
+            m: w.Checkbox(value=m in methods, description=m, indent=False, layout=_TOGGLE)
             for m in ("symbolic", "ad", "fd")
         }
-        self.fd_auto = w.Checkbox(value=True, description="fd: step search")
+        self.fd_auto = w.Checkbox(
+            value=True, description="step search", indent=False, layout=_TOGGLE
+        )
         self.fd_step = w.FloatLogSlider(
             value=1e-6,
             base=10,
@@ -197,10 +205,11 @@ class GradientExplorer:
             readout_format=".0e",
             continuous_update=False,
         )
+        w.dlink((self.fd_auto, "value"), (self.fd_step, "disabled"))  # the search sets the step
         self.progress = w.IntProgress(
-            value=0, min=0, max=1, description="sweep", layout=w.Layout(visibility="hidden")
+            value=0, min=0, max=1, description="sweep", layout=w.Layout(display="none")
         )
-        self.status = w.HTML(value="")
+        self.status = w.HTML(value="", layout=w.Layout(display="none"))
         self.status.add_class("symrules-status")
         self.table = w.HTML(value="")
         self.table.add_class("symrules-table")
@@ -260,9 +269,15 @@ class GradientExplorer:
         return sliders
 
     def _layout(self) -> w.VBox:
-        methods = w.HBox([w.Label("methods"), *self.method_toggles.values()])
-        controls = w.VBox([self.rule_picker, self.count, methods, self.fd_auto, self.fd_step])
+        # "methods" and "fd" in the description column, like "rule" and "count" (an empty
+        # HTML widget shows its description there; a Label's value would overwrite it)
+        methods = w.HBox([w.HTML(description="methods"), *self.method_toggles.values()])
+        fd_auto = w.HBox([w.HTML(description="fd"), self.fd_auto])
+        controls = w.VBox([self.rule_picker, self.count, methods, fd_auto, self.fd_step])
         row = w.HBox([w.VBox(list(self.sliders.values())), controls])
+        for box, name in ((row, "controls"), (methods, "methods"), (fd_auto, "fd-auto")):
+            box.add_class(f"symrules-{name}")  # hooks for the real-browser test
+        self.fd_step.add_class("symrules-fd-step")
         grid = w.GridBox(
             list(self.plots.values()) if self._draw_plots else [],
             layout=w.Layout(grid_template_columns="repeat(2, minmax(0, 432px))"),
@@ -331,11 +346,13 @@ class GradientExplorer:
                 images = self._draw(f, rule, comparison)
         except SymrulesError as err:
             self.status.value = f'<span class="symrules-error">{html.escape(str(err))}</span>'
+            self.status.layout.display = None
             return
         self.comparison = comparison
         notes = "".join(f"<div>{html.escape(n)}</div>" for n in self.notes)
         with self.table.hold_sync(), self.status.hold_sync():
             self.status.value = notes
+            self.status.layout.display = None if notes else "none"  # no blank line when empty
             self.table.value = comparison._repr_html_()
         if self._draw_plots:
             for name, png in images.items():
@@ -354,9 +371,10 @@ class GradientExplorer:
                 yield item
                 self.progress.value = k + 1
                 if time.perf_counter() - start > SLOW:
-                    self.progress.layout.visibility = "visible"
+                    self.progress.layout.display = None
         finally:
-            self.progress.layout.visibility = "hidden"
+            self.progress.layout.display = "none"  # gone, not hidden: no gap above the table
+
     def _draw(self, f: Any, rule: Any, c: Comparison) -> dict[str, bytes]:
         chosen = None if self.fd_auto.value else float(self.fd_step.value)
         name = self.rule_picker.value

@@ -3,11 +3,13 @@
 ``LabServer`` starts JupyterLab on a free port with every JUPYTER_* directory inside a
 temporary directory, waits until it answers, and on ``stop`` ends it and every kernel it
 started, by pid. ``browser_context`` opens Debian's ``/usr/bin/chromium`` through
-Playwright (never ``playwright install``) with every request outside 127.0.0.1 aborted.
+Playwright (never ``playwright install``) with every request outside 127.0.0.1 aborted;
+``missing_browser`` says what to install when either is absent.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -22,6 +24,8 @@ from typing import Any
 import psutil
 
 CHROMIUM = "/usr/bin/chromium"
+INSTALL = "apt-get install -y chromium chromium-driver fonts-dejavu-core"  # as .ci/run does
+SKIP_ENV = "SYMRULES_SKIP_BROWSER"  # =1: the one way to skip the real-browser tests
 TOKEN = "symrules-test-token"
 CHROMIUM_ARGS = [
     "--headless",
@@ -126,6 +130,15 @@ class LabServer:
             child.kill()
         psutil.wait_procs(alive, timeout=5)
         self.log.close()
+
+
+def missing_browser() -> str | None:
+    """What the real-browser tests lack here (Debian's Chromium, Playwright), else ``None``."""
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is absent: {INSTALL} (as .ci/run does)"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is absent: .venv/bin/pip install -e '.[test]'"
+    return None
 
 
 def browser_context(playwright: Any, profile: Path) -> Any:

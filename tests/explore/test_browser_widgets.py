@@ -3,34 +3,37 @@
 A notebook built here (into a temporary directory) displays the explorer for
 ``I(a, b) = int_0^1 a exp(-b x^2) dx``. After Run All, the table in the page shows the
 closed-form gradient; pressing the right arrow on the ``b`` slider's handle reaches the
-kernel, and the table changes to the closed-form gradient at the new ``b``. Screenshots go
-to ``artifacts/`` (or ``$ARTIFACTS_DIR``). Skipped only where ``/usr/bin/chromium`` is absent.
+kernel, and the table changes to the closed-form gradient at the new ``b``. The "fd step"
+slider is disabled while "fd: step search" is ticked, and only then; the table starts right
+below the controls; the method checkboxes are evenly spaced. Screenshots go to
+``artifacts/`` (or ``$ARTIFACTS_DIR``). Where Chromium or Playwright is absent the test
+fails, saying what to install; ``SYMRULES_SKIP_BROWSER=1`` is the one way to skip it.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from browser.lab import CHROMIUM, TOKEN, LabServer, browser_context
+from browser.lab import INSTALL, SKIP_ENV, TOKEN, LabServer, browser_context, missing_browser
 from browser.problems import GAUSSIAN, gaussian_gradient
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason=f"{CHROMIUM} is absent: apt-get install chromium (as .ci/run does)",
-)
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", REPO / "artifacts"))
 EXACT = 1e-12  # relative: the 20-node Gauss rule is converged; the page shows repr(float)
 WAIT = 60_000  # ms: JupyterLab's first load and Run All
 ROUND_TRIP = 20_000  # ms: a slider move to the kernel and the new table back
+GAP = 20  # px: controls to table, at most (15; a blank progress bar and status line made 51)
+EVEN = 1.0  # px: the spacings of the method checkboxes differ by at most this (rounding)
 
 CELLS = [
     "import symrules as sr\n"
@@ -59,7 +62,18 @@ ALL_RUN = """() => {
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[LabServer]:
+def browser_required() -> None:
+    """Fail, saying what to install, where Chromium or Playwright is absent (a skip would
+    leave the test command green without the test); skip only on SYMRULES_SKIP_BROWSER=1."""
+    if os.environ.get(SKIP_ENV) == "1":
+        pytest.skip(f"{SKIP_ENV}=1: the real-browser test is switched off")
+    missing = missing_browser()
+    if missing:
+        pytest.fail(f"{missing}; or set {SKIP_ENV}=1 to skip the real-browser test", False)
+
+
+@pytest.fixture
+def lab(browser_required: None, tmp_path: Path) -> Iterator[LabServer]:
     root = tmp_path / "root"
     root.mkdir()
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
@@ -75,10 +89,11 @@ def lab(tmp_path: Path) -> Iterator[LabServer]:
 
 
 @pytest.fixture
-def page(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+def page(browser_required: None, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright  # present: see browser_required
+
     errors: list[str] = []
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         context = browser_context(playwright, tmp_path / "chromium-profile")
         try:
             page = context.new_page()
@@ -115,6 +130,39 @@ def check_closed_form(cells: dict[tuple[str, str], float], a: float, b: float) -
         assert cells["fd", name] == pytest.approx(value, rel=1e-8), ("fd", name)
 
 
+def box(page: Any, selector: str) -> dict[str, float]:
+    """The bounding box of the one element ``selector`` matches, in page pixels."""
+    found = page.locator(selector).bounding_box()
+    assert found is not None, f"{selector} is not displayed"
+    return found
+
+
+def check_layout(page: Any) -> None:
+    """The table right below the controls; the method checkboxes evenly spaced, the step
+    search's box under theirs."""
+    controls, title = box(page, ".symrules-controls"), box(page, ".symrules-table .symrules-title")
+    gap = title["y"] - (controls["y"] + controls["height"])
+    assert 0 <= gap <= GAP, f"{gap} px from the controls to the table"
+    toggles = page.locator(".symrules-methods .widget-checkbox")
+    boxes = [toggles.nth(k).bounding_box() for k in range(toggles.count())]
+    assert len(boxes) == 3
+    spacings = [b["x"] - (a["x"] + a["width"]) for a, b in pairwise(boxes)]
+    assert max(spacings) - min(spacings) <= EVEN and min(spacings) > 0, spacings
+    first = page.locator(".symrules-methods input").nth(0).bounding_box()
+    assert box(page, ".symrules-fd-auto input")["x"] == pytest.approx(first["x"], abs=EVEN)
+
+
+def check_fd_step_follows_the_search(page: Any) -> None:
+    """The "fd step" slider is disabled while the step search is ticked, and only then."""
+    slider = page.locator(".symrules-fd-step .noUi-target")
+    search = page.locator(".symrules-fd-auto input")
+    assert search.is_checked() and slider.get_attribute("disabled") is not None
+    search.uncheck()
+    page.locator(".symrules-fd-step .noUi-target:not([disabled])").wait_for(timeout=ROUND_TRIP)
+    search.check()
+    page.locator(".symrules-fd-step .noUi-target[disabled]").wait_for(timeout=ROUND_TRIP)
+
+
 def test_slider_moves_the_gradient_in_jupyterlab(lab: LabServer, page: Any) -> None:
     start = time.monotonic()
     page.goto(f"{lab.url}/lab/tree/explorer.ipynb?token={TOKEN}&reset", timeout=WAIT)
@@ -131,6 +179,8 @@ def test_slider_moves_the_gradient_in_jupyterlab(lab: LabServer, page: Any) -> N
     assert params == {"a": 1.3, "b": 0.7}
     check_closed_form(cells, 1.3, 0.7)
     assert explorer.locator("img").count() == 4  # the four plots
+    check_layout(page)
+    check_fd_step_follows_the_search(page)
 
     handle = page.locator(".symrules-slider-b .noUi-handle")
     handle.scroll_into_view_if_needed()
@@ -148,3 +198,33 @@ def test_slider_moves_the_gradient_in_jupyterlab(lab: LabServer, page: Any) -> N
     explorer.scroll_into_view_if_needed()
     explorer.screenshot(path=ARTIFACTS / "gradient-explorer.png")
     assert time.monotonic() - start < 60
+
+
+def run_browser_test(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """This module's browser test in a fresh pytest, with ``/usr/bin/chromium`` made absent
+    (a plugin points ``browser.lab.CHROMIUM`` elsewhere) and ``env`` added."""
+    (tmp_path / "no_chromium.py").write_text(
+        f"import browser.lab\nbrowser.lab.CHROMIUM = {str(tmp_path / 'absent')!r}\n"
+    )
+    paths = [str(tmp_path), str(REPO / "tests"), os.environ.get("PYTHONPATH", "")]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no_chromium"]
+    return subprocess.run(
+        [*command, "-k", "slider_moves", str(Path(__file__))],
+        cwd=REPO,
+        env={**os.environ, SKIP_ENV: "", **env, "PYTHONPATH": os.pathsep.join(paths)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_without_chromium_the_browser_test_fails_saying_what_to_install(tmp_path: Path) -> None:
+    out = run_browser_test(tmp_path)
+    assert out.returncode == 1, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "1 error" in out.stdout and INSTALL in out.stdout and SKIP_ENV in out.stdout
+
+
+def test_the_browser_test_is_skipped_only_on_the_opt_out(tmp_path: Path) -> None:
+    out = run_browser_test(tmp_path, **{SKIP_ENV: "1"})
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "1 skipped" in out.stdout and f"{SKIP_ENV}=1" in out.stdout

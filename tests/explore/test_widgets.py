@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import numpy as np
@@ -24,6 +25,9 @@ from symrules.quadrature import GaussKronrod, GaussLegendre, Simpson, integrate
 
 pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from symrules.explore import plots
 from symrules.widgets import GradientExplorer
 
 EXACT = 1e-12  # relative: symbolic and AD with a 20-node Gauss rule on a smooth integrand
@@ -85,7 +89,7 @@ def test_moving_a_slider_updates_the_table(explorer: GradientExplorer) -> None:
     after = {k: bytes(v.value) for k, v in explorer.plots.items()}
     assert all(png.startswith(PNG) for png in after.values())
     assert after["integrand"] != before["integrand"]  # redrawn for the new integrand
-    assert explorer.progress.layout.visibility == "hidden"  # shown only during a long sweep
+    assert explorer.progress.layout.display == "none"  # shown only during a long sweep
 
 
 def test_rule_picker_and_count(explorer: GradientExplorer) -> None:
@@ -97,8 +101,10 @@ def test_rule_picker_and_count(explorer: GradientExplorer) -> None:
     expected = sr.grad(lambda g: integrate(g, (0.0, 1.0), Simpson(8), method="ad"))(f)
     assert explorer.comparison.gradients["ad"]["b"] == pytest.approx(expected.fields["b"])
     good = explorer.comparison
+    assert explorer.status.layout.display == "none"  # no blank line above the table
     explorer.count.value = 7  # Simpson needs an even count
     assert "n must be an even number" in explorer.status.value
+    assert explorer.status.layout.display is None  # shown
     assert explorer.comparison is good
     explorer.rule_picker.value = "gauss-legendre"
     assert explorer.count.value == 20 and explorer.status.value == ""
@@ -127,6 +133,38 @@ def test_fd_step(explorer: GradientExplorer) -> None:
     ) / (12 * h)
     assert explorer.comparison.gradients["fd"]["b"] == pytest.approx(stencil, rel=1e-12)
     explorer.fd_auto.value = True
+    assert explorer.fd_step.disabled  # the step search ignores the slider: disabled
+
+
+def test_the_step_slider_is_live_only_without_the_step_search(explorer: GradientExplorer) -> None:
+    for search in (True, False, True):
+        explorer.fd_auto.value = search
+        assert explorer.fd_step.disabled is search
+
+
+def test_the_time_axis_fits_its_bars(explorer: GradientExplorer) -> None:
+    # an 861 us bar once sat on an axis running to ~4000 us; the longest label must fit
+    for longest, label in ((8.61e-4, "861 us"), (1.23e-3, "1.23 ms"), (9.99e-4, "999 us")):
+        c = replace(explorer.comparison, times={"symbolic": 9.45e-5, "ad": 1.36e-4, "fd": longest})
+        fig = plots.times_figure(c)
+        ax = fig.axes[0]
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        scale = 1e-3 if longest >= 1e-3 else 1e-6  # the unit of the longest: ms or us
+        widths = [bar.get_width() * scale for bar in ax.patches]
+        assert widths == pytest.approx(list(c.times.values()), rel=1e-12)
+        assert ax.get_xlim() == pytest.approx((0.0, plots.TIME_MARGIN * longest / scale))
+        assert 1.0 < plots.TIME_MARGIN <= 1.2
+        frame = ax.get_window_extent(renderer)
+        assert ax.texts[-1].get_text() == label
+        for text in ax.texts:  # inside the frame: labels of a bar
+            assert frame.x0 <= text.get_window_extent(renderer).x1 <= frame.x1, text
+
+
+def test_the_comparison_prints_as_its_text_table(explorer: GradientExplorer) -> None:
+    c = explorer.comparison
+    assert repr(c) == str(c)  # a REPL shows the table, not the dataclass fields
+    assert repr(c).splitlines()[0] == f"integral over (0, 1) by {c.rule}"
+    assert "Comparison(" not in repr(c) and len(repr(c)) < 1000
 
 
 def test_the_table_marks_fd_beyond_its_estimate() -> None:
