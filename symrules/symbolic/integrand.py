@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from ..engine.primitives import primitive
@@ -42,7 +43,7 @@ from .compiled import Kernel
 from .declaration import declared, user_symbols
 from .display import Partials, expression_repr, latex_table, show_value, shown_symbols
 from .export import to_jax, to_torch
-from .loader import GeneratedRules, fused_step, generated_rules
+from .loader import JIT_FUSED_NODES, GeneratedRules, fused_step, generated_rules
 
 __all__ = ["Integrand", "generated_call"]
 
@@ -201,6 +202,8 @@ class Integrand:
         """
         args = (x, w, list(self._params.values()))
         if self.kernel is None or differentiated(args):
+            return None
+        if is_traced(args) and np.shape(x)[0] < JIT_FUSED_NODES:  # staged by jit, few nodes
             return None
         out = self._rules.fused(*unstaged(args))
         if out is not None and is_traced(args):  # staged by jit: the kernel's pass is one step

@@ -34,6 +34,7 @@ from .parse import as_expression, plain_string, refuse_non_expression
 from .store import FORMAT_VERSION, cache_dir, read_sealed, sealed, set_cache_dir, write
 
 __all__ = [
+    "JIT_FUSED_NODES",
     "fused_step",
     "GeneratedRules",
     "cache_info",
@@ -123,6 +124,12 @@ class GeneratedRules:
         if self._derivation is None:
             self._derivation = derive(self.expr, self.declaration.var, dict(self.declaration.sizes))
         return self._derivation
+
+
+#: Under ``jit``, the fused kernel's pass (a fixed cost of a few microseconds a call) is one
+#: step of the program from this many nodes; below, the numpy rules, which ``jit`` partly
+#: computes while tracing (a gradient linear in the parameters is a constant), cost less.
+JIT_FUSED_NODES = 1000
 
 
 def fused_step(rules: GeneratedRules, x: Any, w: Any, params: list[Any]) -> tuple[Any, ...]:
