@@ -37,7 +37,17 @@ import numpy as np
 
 from .fields import children, leaves, replace_leaves
 from .recording import name_of
-from .staging import Guard, StageTrace, Stale, Step, Var, is_value, stage_inputs, unstaged
+from .staging import (
+    Guard,
+    StageTrace,
+    Stale,
+    Step,
+    Var,
+    input_values,
+    is_value,
+    stage_inputs,
+    unstaged,
+)
 from .tangents import Tangent
 from .tracing import Box, staging
 
@@ -76,17 +86,6 @@ def signature(x: Any, identity: bool = True, seen: frozenset[int] = frozenset())
     seen = seen | {id(x)}
     which = (id(x) if identity else getattr(x, "__code__", None)) if callable(x) else None
     return (type(x), which, tuple((k, signature(v, identity, seen)) for k, v in kids.items()))
-
-
-def _inputs(args: tuple) -> list[Any]:
-    """The values of the program's inputs, in the order :func:`stage_inputs` stages them."""
-    out: list[Any] = []
-    for arg in args:
-        if is_value(arg) and np.result_type(arg).kind in "fc":
-            out.append(arg)
-        else:
-            out.extend(leaf for _, leaf in leaves(arg))
-    return out
 
 
 class Compiled:
@@ -276,7 +275,7 @@ class Jitted:
         programs = self._cache.get(key)
         if programs is not None:
             self._cache.move_to_end(key)
-            inputs = _inputs(args)
+            inputs = input_values(args)
             for compiled in programs:
                 try:
                     return compiled.run(inputs)

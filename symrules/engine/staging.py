@@ -41,6 +41,7 @@ __all__ = [
     "Step",
     "Var",
     "differentiated",
+    "input_values",
     "is_staged",
     "is_value",
     "stage_inputs",
@@ -222,11 +223,25 @@ def _values(y: Any) -> bool:
     return isinstance(y, tuple | list) and len(y) > 0 and all(is_value(part) for part in y)
 
 
+def _whole(arg: Any) -> bool:
+    """Whether an argument is one input of a program (a float value), not a structure."""
+    return is_value(arg) and np.result_type(arg).kind in "fc"
+
+
+def input_values(args: tuple) -> list[Any]:
+    """The values of a program's inputs in ``args``, in the order :func:`stage_inputs`
+    stages them."""
+    out: list[Any] = []
+    for arg in args:
+        out.extend([arg] if _whole(arg) else (leaf for _, leaf in leaves(arg)))
+    return out
+
+
 def stage_inputs(trace: StageTrace, args: tuple) -> tuple:
     """``args`` with every float leaf staged (in ``leaves`` order)."""
     out = []
     for arg in args:
-        if is_value(arg) and np.result_type(arg).kind in "fc":
+        if _whole(arg):
             out.append(trace.input(arg))
             continue
         staged = {path: trace.input(leaf) for path, leaf in leaves(arg)}

@@ -83,7 +83,7 @@ class Reduced(NamedTuple):
     pushed: Any
 
 
-def _bars(f_bar: Any, paths: tuple[Path, ...], f: Any) -> dict[Path, Any]:
+def _bars(f_bar: Any, paths: tuple[Path, ...]) -> dict[Path, Any]:
     """The cotangent at each path (a field the rule left out stays out: the engine names it)."""
     out = {}
     for path in paths:
@@ -117,11 +117,11 @@ def evaluate(task: Task) -> Partial:
     with node_writes_refused():
         if fused is not None:
             value, f_bar = fused
-            bars = _bars(f_bar, paths, f)
+            bars = _bars(f_bar, paths)
             fx = None
         elif paths and method == "symbolic":
             fx, pullback = symbolic_pullback(f, x, list(paths))
-            bars = _bars(pullback(w)[0], paths, f)
+            bars = _bars(pullback(w)[0], paths)
         elif paths and method == "ad":
             # traced points (an outer differentiation moves the box) are not watched: the
             # outer tape needs them as they are
@@ -130,7 +130,7 @@ def evaluate(task: Task) -> Partial:
                 fx, pullback = rrule_via_ad(f, nodes, needs=Needs.of_paths([list(paths), False]))
             except MovingDiscontinuityError as err:
                 raise moving_surface(err, f, x, task.bounds, list(paths)) from None
-            bars, steps = _bars(pullback(w)[0], paths, f), steps_seen(nodes)
+            bars, steps = _bars(pullback(w)[0], paths), steps_seen(nodes)
         else:
             fx = f(x)
             if paths:  # method == "fd"

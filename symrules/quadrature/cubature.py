@@ -61,8 +61,6 @@ class CubatureRule:
     (True, True)
     """
 
-    #: Number of independent replicates whose spread is the error estimate (1: none).
-    groups = 1
     #: Whether the error estimate needs each chunk's sum of ``(w f)**2`` (Monte Carlo's does).
     needs_squares = False
 
@@ -270,11 +268,6 @@ class QMC(CubatureRule):
         object.__setattr__(self, "n", int(self.n))
         object.__setattr__(self, "replicates", int(self.replicates))
         object.__setattr__(self, "seed", _seed(self.seed))
-
-    @property
-    def groups(self) -> int:  # type: ignore[override]
-        """One group per replicate."""
-        return self.replicates
 
     def chunks(self, d: int, chunk_size: int) -> list[Chunk]:
         """Each replicate's points in runs of ``chunk_size`` (rounded down to a power of two
